@@ -1,0 +1,15 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path(
+        "set-password/<uidb64>/<token>/",
+        views.ChoosePasswordView.as_view(),
+        name="set_password",
+    ),
+]

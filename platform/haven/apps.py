@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HavenConfig(AppConfig):
+    name = "haven"
+    verbose_name = "Haven"

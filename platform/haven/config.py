@@ -1,0 +1,169 @@
+"""Haven's configuration, read once from environment variables into one typed object.
+
+Settings, the `haven` command and the tests all read this object, so the question
+"embedded services or real ones?" has one answer everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+EMBEDDED_DB_NAME = "haven"
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value Haven cannot use."""
+
+
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _str(environ: Mapping[str, str], name: str, default: str = "") -> str:
+    return environ.get(name, "").strip() or default
+
+
+def _list(environ: Mapping[str, str], name: str) -> list[str]:
+    return [item.strip() for item in environ.get(name, "").split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Config:
+    var_dir: Path
+    base_domain: str
+    debug: bool
+    secret_key: str
+    database_url: str
+    redis_url: str
+    embedded_postgres: bool
+    embedded_redis: bool
+    allowed_hosts: list[str]
+    secure_cookies: bool
+    bind_host: str
+    port: int
+    web_workers: int
+    worker_concurrency: int
+    demo: bool
+    log_level: str
+    email_host: str
+    email_port: int
+    email_user: str
+    email_password: str
+    email_use_tls: bool
+    from_email: str
+
+    @property
+    def pgdata(self) -> Path:
+        return self.var_dir / "pgdata"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.var_dir / "redis"
+
+    @property
+    def redis_socket(self) -> Path:
+        return self.redis_dir / "redis.sock"
+
+    @property
+    def celery_broker_url(self) -> str:
+        # kombu spells a Redis unix socket differently from redis-py.
+        if self.redis_url.startswith("unix://"):
+            return "redis+socket://" + self.redis_url.removeprefix("unix://")
+        return self.redis_url
+
+    def school_url(self, slug: str) -> str:
+        return f"{self.scheme}://{slug}.{self.base_domain}{self.port_suffix}/"
+
+    @property
+    def platform_url(self) -> str:
+        return f"{self.scheme}://{self.base_domain}{self.port_suffix}/"
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.secure_cookies else "http"
+
+    @property
+    def port_suffix(self) -> str:
+        public_port = 443 if self.secure_cookies else 80
+        return "" if self.port == public_port else f":{self.port}"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Config:
+        environ = os.environ if environ is None else environ
+        var_dir = Path(_str(environ, "HAVEN_VAR_DIR", "var")).expanduser().resolve()
+        base_domain = _str(environ, "HAVEN_BASE_DOMAIN", "localhost").lower().rstrip(".")
+        if not base_domain or "/" in base_domain or ":" in base_domain:
+            raise ConfigError(
+                f"HAVEN_BASE_DOMAIN must be a bare host name such as haven.example, "
+                f"not {base_domain!r}"
+            )
+        database_url = _str(environ, "DATABASE_URL")
+        redis_url = _str(environ, "REDIS_URL")
+        pgdata = var_dir / "pgdata"
+        redis_socket = var_dir / "redis" / "redis.sock"
+        return cls(
+            var_dir=var_dir,
+            base_domain=base_domain,
+            debug=_bool(environ, "HAVEN_DEBUG", False),
+            secret_key=_str(environ, "HAVEN_SECRET_KEY") or _local_secret_key(var_dir),
+            database_url=database_url
+            or f"postgresql://postgres@{quote(str(pgdata), safe='')}/{EMBEDDED_DB_NAME}",
+            redis_url=redis_url or f"unix://{redis_socket}",
+            embedded_postgres=not database_url,
+            embedded_redis=not redis_url,
+            allowed_hosts=_list(environ, "HAVEN_ALLOWED_HOSTS") or [base_domain, f".{base_domain}"],
+            secure_cookies=_bool(environ, "HAVEN_SECURE_COOKIES", False),
+            bind_host=_str(environ, "HAVEN_BIND", "127.0.0.1"),
+            port=_int(environ, "HAVEN_PORT", 8000),
+            web_workers=_int(environ, "HAVEN_WEB_WORKERS", 2),
+            worker_concurrency=_int(environ, "HAVEN_WORKER_CONCURRENCY", 2),
+            # Demo schools are seeded only on a local install unless asked for explicitly.
+            demo=_bool(environ, "HAVEN_DEMO", not database_url),
+            log_level=_str(environ, "HAVEN_LOG_LEVEL", "INFO").upper(),
+            email_host=_str(environ, "EMAIL_HOST"),
+            email_port=_int(environ, "EMAIL_PORT", 587),
+            email_user=_str(environ, "EMAIL_HOST_USER"),
+            email_password=_str(environ, "EMAIL_HOST_PASSWORD"),
+            email_use_tls=_bool(environ, "EMAIL_USE_TLS", True),
+            from_email=_str(environ, "HAVEN_FROM_EMAIL", f"Haven <no-reply@{base_domain}>"),
+        )
+
+
+def _local_secret_key(var_dir: Path) -> str:
+    """A key kept under var/ so that a local install needs no setup and keeps its sessions
+    across restarts; deployments set HAVEN_SECRET_KEY instead."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    # Written exclusively so that two processes starting together agree on one key.
+    try:
+        with open(path, "x") as handle:
+            handle.write(key)
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    return key

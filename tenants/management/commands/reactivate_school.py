@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.errors import TenancyError
+from tenants.selectors import get_school
+from tenants.services import reactivate_school
+
+
+class Command(BaseCommand):
+    help = "Open a suspended school's site again."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--slug", required=True)
+
+    def handle(self, *args, **options) -> None:
+        try:
+            school = reactivate_school(school=get_school(options["slug"]))
+        except TenancyError as error:
+            raise CommandError(error.message) from None
+        self.stdout.write(self.style.SUCCESS(f"Reactivated {school.name}."))

@@ -1,0 +1,56 @@
+"""Trusts, schools and the host names that reach them; all in the public schema."""
+
+from __future__ import annotations
+
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Trust(models.Model):
+    """A multi-academy trust: owns schools, sees only anonymised figures across them."""
+
+    slug = models.SlugField(max_length=63, unique=True)
+    name = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(TenantMixin):
+    """One school, with its own PostgreSQL schema named after its slug."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        OFFBOARDING = "offboarding", "Offboarding"
+
+    slug = models.SlugField(max_length=63, unique=True)
+    name = models.CharField(max_length=200)
+    trust = models.ForeignKey(
+        Trust, null=True, blank=True, on_delete=models.PROTECT, related_name="schools"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    # Schemas are cloned by tenants.services.onboard_school, never created on save.
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    """A host name that serves one school: `<slug>.<HAVEN_BASE_DOMAIN>` at least."""

@@ -1,0 +1,64 @@
+"""How school schemas come to exist and stay current: one migrated template schema,
+cloned for every new school, so onboarding costs the same for the 1st school and the 1,000th."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import quote_schema_name, schema_exists
+
+
+class TemplateSchemaMissing(RuntimeError):
+    """Schools cannot be onboarded before `haven migrate` has built the template schema."""
+
+
+def template_schema_name() -> str:
+    return settings.HAVEN_TEMPLATE_SCHEMA
+
+
+def migrate_template_schema(*, verbosity: int = 0) -> None:
+    """Create the template schema if needed and apply every school migration to it."""
+    name = template_schema_name()
+    if not schema_exists(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {quote_schema_name(name)}")
+    call_command(
+        "migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=verbosity
+    )
+
+
+def migrate_all_schemas(*, verbosity: int = 1, executor: str = "standard") -> None:
+    """Bring the public schema, the template and every school up to date, in that order."""
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+    migrate_template_schema(verbosity=verbosity)
+    call_command(
+        "migrate_schemas", tenant=True, interactive=False, verbosity=verbosity, executor=executor
+    )
+
+
+def clone_template_schema(schema_name: str) -> None:
+    """Create `schema_name` as a copy of the template: its tables, triggers and the rows
+    that record which migrations it has, so the new school needs no migrations at all."""
+    template = template_schema_name()
+    if not schema_exists(template):
+        raise TemplateSchemaMissing(
+            f"The template schema {template!r} does not exist yet: run `haven migrate` first."
+        )
+    CloneSchema().clone_schema(template, schema_name, "DATA", set_connection=False)
+
+
+def create_schema_by_migrations(schema_name: str) -> None:
+    """The slow path a clone replaces: every migration run against an empty schema.
+    Kept for the onboarding benchmark, which measures one against the other."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {quote_schema_name(schema_name)}")
+    call_command(
+        "migrate_schemas", tenant=True, schema_name=schema_name, interactive=False, verbosity=0
+    )
+
+
+def drop_schema(schema_name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(schema_name)} CASCADE")

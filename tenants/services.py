@@ -1,0 +1,119 @@
+"""Writes to the tenant registry: trusts, onboarding schools and changing their status.
+
+Each function validates everything first and then writes in one transaction, so a refused
+request leaves no row, no schema and no account behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django_tenants.utils import schema_context, schema_exists
+
+from accounts import services as accounts
+from accounts.errors import AccountError
+from accounts.models import User
+from tenants.errors import InvalidSchoolDetails, SlugTaken, TrustNotFound
+from tenants.models import Domain, School, Trust
+from tenants.schemas import clone_template_schema
+from tenants.slugs import schema_name_for, validate_slug
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    school: School
+    admin: User
+    url: str
+
+
+def school_host(slug: str) -> str:
+    return f"{slug}.{settings.HAVEN_BASE_DOMAIN}"
+
+
+def school_url(school: School) -> str:
+    return settings.CONFIG.school_url(school.slug)
+
+
+def create_trust(*, slug: str, name: str) -> Trust:
+    slug = (slug or "").strip()
+    validate_slug(slug)
+    name = _required_name(name, what="trust")
+    try:
+        with transaction.atomic():
+            return Trust.objects.create(slug=slug, name=name)
+    except IntegrityError:
+        raise SlugTaken(f"A trust with the slug {slug!r} already exists.") from None
+
+
+def onboard_school(
+    *, slug: str, name: str, admin_email: str, trust: str | None = None
+) -> Onboarded:
+    """Register a school, give it a schema cloned from the template, and invite its first
+    DSL. The school's host works as soon as this returns."""
+    slug = (slug or "").strip()
+    validate_slug(slug)
+    name = _required_name(name, what="school")
+    try:
+        admin_email = accounts.clean_email(admin_email)
+    except AccountError as error:
+        raise InvalidSchoolDetails(error.message, field="admin_email") from None
+    owner = _trust_by_slug(trust) if trust else None
+    schema_name = schema_name_for(slug)
+    taken = SlugTaken(f"A school with the slug {slug!r} already exists; nothing was changed.")
+    if School.objects.filter(slug=slug).exists() or schema_exists(schema_name):
+        raise taken
+
+    try:
+        with transaction.atomic():
+            school = School.objects.create(
+                slug=slug, name=name, trust=owner, schema_name=schema_name
+            )
+            Domain.objects.create(domain=school_host(slug), tenant=school, is_primary=True)
+            clone_template_schema(schema_name)
+            url = school_url(school)
+            with schema_context(schema_name):
+                admin = accounts.create_user(email=admin_email)
+                accounts.send_invitation(user=admin, site_name=school.name, site_url=url)
+    except IntegrityError:
+        # Another request registered the same slug between our check and our insert.
+        raise taken from None
+    return Onboarded(school=school, admin=admin, url=url)
+
+
+def suspend_school(*, school: School, reason: str) -> School:
+    """Shut the school's host behind a notice page. Nothing in its schema is touched."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidSchoolDetails("Give a reason for suspending the school.", field="reason")
+    school.status = School.Status.SUSPENDED
+    school.status_reason = reason
+    school.save(update_fields=["status", "status_reason"])
+    return school
+
+
+def reactivate_school(*, school: School) -> School:
+    school.status = School.Status.ACTIVE
+    school.status_reason = ""
+    school.save(update_fields=["status", "status_reason"])
+    return school
+
+
+def _required_name(name: str, *, what: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidSchoolDetails(f"Enter the {what}'s name.", field="name")
+    if len(name) > 200:
+        raise InvalidSchoolDetails(f"The {what}'s name is at most 200 characters.", field="name")
+    return name
+
+
+def _trust_by_slug(slug: str) -> Trust:
+    try:
+        return Trust.objects.get(slug=slug.strip())
+    except Trust.DoesNotExist:
+        raise TrustNotFound(
+            f"There is no trust with the slug {slug!r}. Create it first with "
+            f"`haven create-trust --slug {slug} --name ...`."
+        ) from None

@@ -1,0 +1,44 @@
+"""The rules a school's or trust's slug must meet: it becomes a DNS label and a schema name."""
+
+from __future__ import annotations
+
+import re
+
+from tenants.errors import InvalidSlug
+
+MAX_LENGTH = 40  # leaves room for "-training" within a 63-character DNS label
+
+_SHAPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+
+# Host names the platform keeps for itself or that would confuse people reading a URL.
+RESERVED = frozenset(
+    {
+        "www", "api", "admin", "public", "static", "media", "assets", "cdn", "mail", "smtp",
+        "imap", "pop", "ftp", "app", "platform", "console", "operator", "operators", "status",
+        "health", "help", "support", "docs", "blog", "haven", "trust", "trusts", "insights",
+        "billing", "auth", "login", "logout", "account", "accounts", "signup", "register",
+        "template", "test", "dev", "staging", "demo-template", "localhost", "internal", "ops",
+    }
+)  # fmt: skip
+
+
+def validate_slug(slug: str) -> None:
+    """Raise InvalidSlug with a message a person can act on."""
+    if not slug:
+        raise InvalidSlug("Enter a slug: the short name used in the school's web address.")
+    if slug != slug.lower():
+        raise InvalidSlug(f"Slugs are lowercase: use {slug.lower()!r} instead of {slug!r}.")
+    if len(slug) > MAX_LENGTH:
+        raise InvalidSlug(f"Slugs are at most {MAX_LENGTH} characters; {slug!r} has {len(slug)}.")
+    if not _SHAPE.fullmatch(slug):
+        raise InvalidSlug(
+            f"{slug!r} is not a valid slug: use lowercase letters, digits and single hyphens, "
+            "starting with a letter and not ending with a hyphen (for example 'st-marys')."
+        )
+    if slug in RESERVED or slug.startswith("pg-"):
+        raise InvalidSlug(f"{slug!r} is reserved by Haven; choose another slug.")
+
+
+def schema_name_for(slug: str) -> str:
+    """The PostgreSQL schema of a school. Slugs hold no underscores, so this is one-to-one."""
+    return slug.replace("-", "_")
