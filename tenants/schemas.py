@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import quote_schema_name, schema_exists
+
+from tenants import cloning
 
 
 class TemplateSchemaMissing(RuntimeError):
@@ -46,7 +47,7 @@ def clone_template_schema(schema_name: str) -> None:
         raise TemplateSchemaMissing(
             f"The template schema {template!r} does not exist yet: run `haven migrate` first."
         )
-    CloneSchema().clone_schema(template, schema_name, "DATA", set_connection=False)
+    cloning.clone_schema(template, schema_name)
 
 
 def create_schema_by_migrations(schema_name: str) -> None:
