@@ -89,9 +89,8 @@ def _read_template(cursor, template: str) -> list[str]:
             *_functions(cursor, template),
             *_sequences(cursor, template),
             *_tables(cursor, template),
-            *_constraints(cursor, template, foreign=False),
             *_indexes(cursor, template),
-            *_constraints(cursor, template, foreign=True),
+            *_foreign_keys(cursor, template),
             *_triggers(cursor, template),
         ]
     finally:
@@ -160,6 +159,15 @@ def _functions(cursor, template: str) -> list[str]:
     return statements
 
 
+def _sequence_options(type_, increment, minimum, maximum, start, cache, cycle) -> str:
+    """CREATE SEQUENCE options; `type_` None for identity sequences, typed by their column."""
+    return (
+        (f"AS {type_} " if type_ else "")
+        + f"INCREMENT BY {increment} MINVALUE {minimum} MAXVALUE {maximum} "
+        f"START WITH {start} CACHE {cache} {'CYCLE' if cycle else 'NO CYCLE'}"
+    )
+
+
 def _sequences(cursor, template: str) -> list[str]:
     """Sequences that no identity column owns; identity sequences come with their tables."""
     cursor.execute(
@@ -177,26 +185,28 @@ def _sequences(cursor, template: str) -> list[str]:
         [template],
     )
     statements = []
-    for name, type_, increment, minimum, maximum, start, cache, cycle in cursor.fetchall():
-        quoted = _quote(cursor, name)
-        statements.append(
-            f"CREATE SEQUENCE {quoted} AS {type_} INCREMENT {increment} MINVALUE {minimum} "
-            f"MAXVALUE {maximum} START {start} CACHE {cache} {'CYCLE' if cycle else 'NO CYCLE'}"
-        )
-        statements.append(
-            f"SELECT setval('{quoted}', last_value, is_called) "
-            f"FROM {_quote(cursor, template, name)}"
-        )
+    for name, *options in cursor.fetchall():
+        statements.append(f"CREATE SEQUENCE {_quote(cursor, name)} {_sequence_options(*options)}")
+        statements.append(_copy_sequence_position(cursor, template, name))
     return statements
 
 
+def _copy_sequence_position(cursor, template: str, sequence: str) -> str:
+    literal = _quote(cursor, sequence).replace("'", "''")
+    return (
+        f"SELECT setval('{literal}', last_value, is_called) "
+        f"FROM {_quote(cursor, template, sequence)}"
+    )
+
+
 def _tables(cursor, template: str) -> list[str]:
+    """Each table with its columns and defaults, its identity columns (with the template's
+    sequence names and options: LIKE ... INCLUDING IDENTITY would widen them to bigint)
+    and a copy of its rows."""
     cursor.execute(
         """
         SELECT c.relname,
-               array_agg(a.attname ORDER BY a.attnum)
-                   FILTER (WHERE a.attgenerated = ''),
-               array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attidentity <> '')
+               array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attgenerated = '')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         WHERE n.nspname = %s AND c.relkind = 'r'
@@ -204,37 +214,68 @@ def _tables(cursor, template: str) -> list[str]:
         """,
         [template],
     )
+    tables = cursor.fetchall()
+    identities = _identities(cursor, template)
+    constraints = _constraints_by_table(cursor, template, foreign=False)
     statements = []
-    for table, columns, identities in cursor.fetchall():
+    for table, columns in tables:
         source = _quote(cursor, template, table)
         target = _quote(cursor, table)
-        statements.append(
-            f"CREATE TABLE {target} (LIKE {source} INCLUDING DEFAULTS INCLUDING IDENTITY "
-            "INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION)"
-        )
+        # Keys, unique and check constraints go inside CREATE TABLE: one statement, not many.
+        elements = [
+            f"LIKE {source} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING STORAGE "
+            "INCLUDING COMMENTS INCLUDING COMPRESSION",
+            *constraints.get(table, []),
+        ]
+        statements.append(f"CREATE TABLE {target} ({', '.join(elements)})")
+        for column, kind, sequence, options in identities.get(table, []):
+            statements.append(
+                f"ALTER TABLE {target} ALTER COLUMN {_quote(cursor, column)} ADD GENERATED "
+                f"{'ALWAYS' if kind == 'a' else 'BY DEFAULT'} AS IDENTITY "
+                f"(SEQUENCE NAME {_quote(cursor, sequence)} {_sequence_options(None, *options)})"
+            )
         column_list = ", ".join(_quote(cursor, column) for column in columns)
         statements.append(
             f"INSERT INTO {target} ({column_list}) OVERRIDING SYSTEM VALUE "
             f"SELECT {column_list} FROM {source}"
         )
-        for column in identities or []:
-            statements.append(_copy_identity_position(cursor, template, table, column))
+        for _column, _kind, sequence, _options in identities.get(table, []):
+            statements.append(_copy_sequence_position(cursor, template, sequence))
     return statements
 
 
-def _copy_identity_position(cursor, template: str, table: str, column: str) -> str:
+def _identities(cursor, template: str) -> dict[str, list[tuple]]:
     cursor.execute(
-        "SELECT pg_get_serial_sequence(%s, %s)", [_quote(cursor, template, table), column]
+        """
+        SELECT c.relname, a.attname, a.attidentity, s.relname,
+               q.seqincrement, q.seqmin, q.seqmax, q.seqstart, q.seqcache, q.seqcycle
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_depend d ON d.refobjid = c.oid AND d.refobjsubid = a.attnum
+             AND d.classid = 'pg_class'::regclass AND d.deptype = 'i'
+        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+        JOIN pg_sequence q ON q.seqrelid = s.oid
+        WHERE n.nspname = %s AND a.attidentity <> ''
+        ORDER BY c.relname, a.attnum
+        """,
+        [template],
     )
-    (template_sequence,) = cursor.fetchone()
-    literal_table = _quote(cursor, table).replace("'", "''")
-    return (
-        f"SELECT setval(pg_get_serial_sequence('{literal_table}', '{column}'), "
-        f"last_value, is_called) FROM {template_sequence}"
-    )
+    found: dict[str, list[tuple]] = {}
+    for table, column, kind, sequence, *options in cursor.fetchall():
+        found.setdefault(table, []).append((column, kind, sequence, options))
+    return found
 
 
-def _constraints(cursor, template: str, *, foreign: bool) -> list[str]:
+def _foreign_keys(cursor, template: str) -> list[str]:
+    """Added after every table holds its rows, so the order tables are made in is free."""
+    return [
+        f"ALTER TABLE {_quote(cursor, table)} ADD {constraint}"
+        for table, found in _constraints_by_table(cursor, template, foreign=True).items()
+        for constraint in found
+    ]
+
+
+def _constraints_by_table(cursor, template: str, *, foreign: bool) -> dict[str, list[str]]:
     cursor.execute(
         """
         SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid)
@@ -245,10 +286,10 @@ def _constraints(cursor, template: str, *, foreign: bool) -> list[str]:
         """,
         [template, ["f"] if foreign else ["p", "u", "c", "x"]],
     )
-    return [
-        f"ALTER TABLE {_quote(cursor, table)} ADD CONSTRAINT {_quote(cursor, name)} {definition}"
-        for table, name, definition in cursor.fetchall()
-    ]
+    found: dict[str, list[str]] = {}
+    for table, name, definition in cursor.fetchall():
+        found.setdefault(table, []).append(f"CONSTRAINT {_quote(cursor, name)} {definition}")
+    return found
 
 
 def _indexes(cursor, template: str) -> list[str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from accounts import services as accounts
 from accounts.errors import AccountError
@@ -36,12 +36,17 @@ def school_url(school: School) -> str:
     return settings.CONFIG.school_url(school.slug)
 
 
+def in_public_schema():
+    """The registry lives in the public schema, whichever school the caller was last in."""
+    return schema_context(get_public_schema_name())
+
+
 def create_trust(*, slug: str, name: str) -> Trust:
     slug = (slug or "").strip()
     validate_slug(slug)
     name = _required_name(name, what="trust")
     try:
-        with transaction.atomic():
+        with in_public_schema(), transaction.atomic():
             return Trust.objects.create(slug=slug, name=name)
     except IntegrityError:
         raise SlugTaken(f"A trust with the slug {slug!r} already exists.") from None
@@ -52,6 +57,11 @@ def onboard_school(
 ) -> Onboarded:
     """Register a school, give it a schema cloned from the template, and invite its first
     DSL. The school's host works as soon as this returns."""
+    with in_public_schema():
+        return _onboard_school(slug=slug, name=name, admin_email=admin_email, trust=trust)
+
+
+def _onboard_school(*, slug: str, name: str, admin_email: str, trust: str | None) -> Onboarded:
     slug = (slug or "").strip()
     validate_slug(slug)
     name = _required_name(name, what="school")
@@ -89,14 +99,16 @@ def suspend_school(*, school: School, reason: str) -> School:
         raise InvalidSchoolDetails("Give a reason for suspending the school.", field="reason")
     school.status = School.Status.SUSPENDED
     school.status_reason = reason
-    school.save(update_fields=["status", "status_reason"])
+    with in_public_schema():
+        school.save(update_fields=["status", "status_reason"])
     return school
 
 
 def reactivate_school(*, school: School) -> School:
     school.status = School.Status.ACTIVE
     school.status_reason = ""
-    school.save(update_fields=["status", "status_reason"])
+    with in_public_schema():
+        school.save(update_fields=["status", "status_reason"])
     return school
 
 
