@@ -32,7 +32,8 @@ class SchoolOutput(serializers.ModelSerializer):
 
 
 class OperatorApiView(APIView):
-    authentication_classes = [SessionAuthentication, TokenAuthentication]
+    # Token first, so a client without credentials is told how to authenticate (401).
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsPlatformOperator]
 
 

@@ -1,0 +1,118 @@
+"""POST /api/v1/schools/ on the platform host: operators onboard schools by script."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from knox.models import AuthToken
+
+from tenants.models import School
+from tests.factories import OperatorFactory, UserFactory
+
+NEW_SCHOOL = {
+    "slug": "riverside",
+    "name": "Riverside Academy",
+    "trust": "demo",
+    "admin_email": "dsl@riverside.example",
+}
+
+
+@pytest.fixture
+def operator_client(db) -> Client:
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(OperatorFactory())
+    return client
+
+
+def test_an_operator_onboards_a_school_and_it_is_live(operator_client):
+    response = operator_client.post("/api/v1/schools/", NEW_SCHOOL, content_type="application/json")
+    assert response.status_code == 201
+    assert response.json() == {
+        "slug": "riverside",
+        "name": "Riverside Academy",
+        "trust": "demo",
+        "status": "active",
+        "url": "http://riverside.localhost:8000/",
+        "created": response.json()["created"],
+    }
+    assert Client(HTTP_HOST="riverside.localhost").get("/accounts/login/").status_code == 200
+
+
+def test_an_operator_script_can_use_an_api_token(db):
+    _, token = AuthToken.objects.create(user=OperatorFactory())
+    response = Client(HTTP_HOST="localhost").post(
+        "/api/v1/schools/", NEW_SCHOOL, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )  # fmt: skip
+    assert response.status_code == 201
+    assert School.objects.filter(slug="riverside").exists()
+
+
+def test_operators_can_list_schools(operator_client):
+    response = operator_client.get("/api/v1/schools/")
+    assert response.status_code == 200
+    assert [school["slug"] for school in response.json()] == ["abbey", "westleigh"]
+
+
+def test_the_response_never_carries_a_way_into_the_school(operator_client):
+    response = operator_client.post("/api/v1/schools/", NEW_SCHOOL, content_type="application/json")
+    assert "set-password" not in response.content.decode()
+    assert "token" not in response.content.decode()
+
+
+def test_an_existing_slug_is_a_400_that_changes_nothing(operator_client):
+    response = operator_client.post(
+        "/api/v1/schools/", {**NEW_SCHOOL, "slug": "abbey"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "slug": ["A school with the slug 'abbey' already exists; nothing was changed."]
+    }
+    assert School.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"slug": "Riverside"}, "slug"),
+        ({"slug": "www"}, "slug"),
+        ({"trust": "nobody"}, "trust"),
+        ({"admin_email": "riverside"}, "admin_email"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(operator_client, change, field):
+    response = operator_client.post(
+        "/api/v1/schools/", {**NEW_SCHOOL, **change}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert School.objects.count() == 2
+
+
+def test_missing_fields_are_named(operator_client):
+    response = operator_client.post("/api/v1/schools/", {}, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"slug", "name", "admin_email"}
+
+
+def test_anyone_but_an_operator_is_refused(db):
+    anonymous = Client(HTTP_HOST="localhost")
+    response = anonymous.post("/api/v1/schools/", NEW_SCHOOL, content_type="application/json")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
+
+    not_operator = Client(HTTP_HOST="localhost")
+    not_operator.force_login(UserFactory())
+    response = not_operator.post("/api/v1/schools/", NEW_SCHOOL, content_type="application/json")
+    assert response.status_code == 403
+    assert not School.objects.filter(slug="riverside").exists()
+
+
+def test_a_wrong_token_is_refused(db):
+    response = Client(HTTP_HOST="localhost").post(
+        "/api/v1/schools/", NEW_SCHOOL, content_type="application/json",
+        HTTP_AUTHORIZATION="Token not-a-real-token",
+    )  # fmt: skip
+    assert response.status_code == 401
+    assert not School.objects.filter(slug="riverside").exists()
