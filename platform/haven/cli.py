@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_django_command(config: Config, name: str, args: list[str]) -> int:
     from django.core.management import execute_from_command_line
+    from django.db import connections
 
     from haven.embedded import embedded_services
 
@@ -65,6 +66,8 @@ def run_django_command(config: Config, name: str, args: list[str]) -> int:
             execute_from_command_line(["haven", name, *args])
         except SystemExit as exit_:
             return exit_.code if isinstance(exit_.code, int) else 1
+        finally:
+            connections.close_all()
     return 0
 
 

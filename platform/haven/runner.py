@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from haven.config import Config
-from haven.embedded import embedded_services, wait_for_port
+from haven.embedded import embedded_services, port_is_free, wait_for_port
 
 STOP_TIMEOUT = 20
 
@@ -48,6 +48,13 @@ class Child:
 def up(config: Config, argv: list[str]) -> int:
     options = _parse(argv)
     port = options.port or config.port
+    if not port_is_free(config.bind_host, port):
+        print(
+            f"haven: port {port} on {config.bind_host} is already in use (is Haven already "
+            "running?). Stop that program, or choose another port with --port or HAVEN_PORT.",
+            file=sys.stderr,
+        )
+        return 1
     stop_requested = threading.Event()
 
     def request_stop(signum, frame) -> None:
@@ -113,6 +120,8 @@ def _start_children(config: Config, port: int) -> list[Child]:
             "--workers", str(config.web_workers),
             "--log-level", level,
             "--graceful-timeout", "10",
+            # Its default control socket lives in $HOME, shared by every gunicorn on the machine.
+            "--no-control-socket",
         ],
         "worker": [
             python, "-m", "celery", "-A", "haven", "worker",

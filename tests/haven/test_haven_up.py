@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,9 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.conf import settings
 
 from haven.embedded import free_port
+from tests.databases import server_url
 from tests.http import Browser, csrf_token
 
 HAVEN = Path(sys.executable).parent / "haven"
@@ -176,3 +180,41 @@ def test_haven_up_serves_schools_on_localhost_subdomains_and_stops_cleanly(envir
         assert json.loads((tmp_path / "var" / "demo-logins.json").read_text()) == logins
         status, _, home = abbey.get("/")
         assert (status, "dsl@abbey.example" in home) == (200, True)
+
+
+def test_haven_up_refuses_a_port_that_is_in_use_before_starting_anything(environment, tmp_path):
+    port = int(environment["HAVEN_PORT"])
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        result = subprocess.run(
+            [HAVEN, "up"], env=environment, cwd=tmp_path, capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert not (tmp_path / "var" / "pgdata").exists()
+
+
+def test_haven_up_uses_configured_services_and_starts_none(environment, tmp_path):
+    """Pointed at a real PostgreSQL and Redis, nothing embedded is started or created."""
+    database = f"haven_up_{os.getpid()}"
+    with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    try:
+        environment.update(
+            DATABASE_URL=server_url(database),
+            REDIS_URL=settings.CONFIG.redis_url,
+            HAVEN_DEMO="true",
+        )
+        with haven_up(environment, tmp_path) as running:
+            page = Browser(int(environment["HAVEN_PORT"]), "westleigh.localhost").get(
+                "/accounts/login/"
+            )[2]
+            assert "Sign in to Westleigh Methodist Primary School" in page
+            assert "starting embedded services" not in "".join(running.output)
+            assert not (tmp_path / "var" / "pgdata").exists()
+            assert not (tmp_path / "var" / "redis").exists()
+    finally:
+        with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -5,23 +5,19 @@ import subprocess
 import sys
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from tenants.models import School
+from tests.databases import url_of_test_database
 
 HAVEN = Path(sys.executable).parent / "haven"
 
 
 def _run_haven(*args: str) -> subprocess.CompletedProcess:
     """The installed `haven` console script, on the test database."""
-    db = settings.DATABASES["default"]
-    host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
-    url = f"postgresql://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": url_of_test_database()}
     return subprocess.run([HAVEN, *args], capture_output=True, text=True, env=env, timeout=60)
 
 
