@@ -12,15 +12,22 @@ expect; anything the blueprint cannot copy faithfully is refused rather than cop
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from psycopg import sql
 
 
 class UnsupportedTemplateObject(RuntimeError):
     """The template holds something this cloner does not copy; extend it before migrating."""
+
+
+# pg_advisory_lock(int, int) keys: held shared by every clone until its transaction ends,
+# and exclusively by `haven migrate` while it changes the template and then every school,
+# so no school is cloned from a half-migrated template or missed by the migration.
+TEMPLATE_LOCK = (0x48415645, 1)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ _cache: dict[str, Blueprint] = {}
 def clone_schema(template: str, target: str) -> None:
     """Create schema `target` holding a copy of `template`'s objects and rows."""
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", TEMPLATE_LOCK)
         blueprint = _blueprint(cursor, template)
         cursor.execute("SELECT current_setting('search_path')")
         (previous_path,) = cursor.fetchone()
@@ -46,18 +54,14 @@ def clone_schema(template: str, target: str) -> None:
                 f"CREATE SCHEMA {quoted}",
                 # Unqualified names in the blueprint resolve to the new schema only.
                 f"SET LOCAL search_path = {quoted}",
+                # Function bodies may name tables the script has not made yet.
+                "SET LOCAL check_function_bodies = off",
                 *blueprint.statements,
             ]
         )
         cursor.execute(script)
         # django-tenants tracks the search_path it set; give it back exactly.
         cursor.execute("SELECT set_config('search_path', %s, true)", [previous_path])
-
-
-def forget_blueprints() -> None:
-    """Drop cached blueprints, for when the template was rebuilt under this process."""
-    with _lock:
-        _cache.clear()
 
 
 def _blueprint(cursor, template: str) -> Blueprint:
@@ -85,7 +89,7 @@ def _read_template(cursor, template: str) -> list[str]:
     cursor.execute("SELECT set_config('search_path', %s, false)", [_quote(cursor, template)])
     try:
         _refuse_unsupported(cursor, template)
-        return [
+        statements = [
             *_functions(cursor, template),
             *_sequences(cursor, template),
             *_tables(cursor, template),
@@ -93,50 +97,92 @@ def _read_template(cursor, template: str) -> list[str]:
             *_foreign_keys(cursor, template),
             *_triggers(cursor, template),
         ]
-    finally:
-        cursor.execute("SELECT set_config('search_path', %s, false)", [previous_path])
+    except BaseException:
+        # In a failed transaction the restore fails too, and the rollback restores the path;
+        # either way the error worth seeing is the first one.
+        with contextlib.suppress(DatabaseError):
+            cursor.execute("SELECT set_config('search_path', %s, false)", [previous_path])
+        raise
+    cursor.execute("SELECT set_config('search_path', %s, false)", [previous_path])
+    return statements
 
 
 def _quote(cursor, *names: str) -> str:
     return sql.Identifier(*names).as_string(cursor.connection)
 
 
-def _refuse_unsupported(cursor, template: str) -> None:
-    cursor.execute(
-        """
-        SELECT c.relname, c.relkind FROM pg_class c
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND c.relkind NOT IN ('r', 'i', 'S')
-        """,
-        [template],
-    )
-    others = cursor.fetchall()
-    cursor.execute(
-        """
-        SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-        WHERE n.nspname = %s AND t.typtype IN ('e', 'd', 'r', 'm')
-           OR (n.nspname = %s AND t.typtype = 'c'
-               AND NOT EXISTS (SELECT 1 FROM pg_class c
-                               WHERE c.oid = t.typrelid AND c.relkind <> 'c'))
-        """,
-        [template, template],
-    )
-    others += [(name, "type") for (name,) in cursor.fetchall()]
-    cursor.execute(
-        """
-        SELECT a.attrelid::regclass::text, a.attname FROM pg_attrdef d
+# What Django migrations never make, and what this cloner would copy wrongly or not at all.
+# Each query returns the names of offending objects in the template schema (%(t)s).
+_UNSUPPORTED = {
+    "relation (view, partitioned, foreign or other kind)": """
+        SELECT c.relname || ' (' || c.relkind::text || ')' FROM pg_class c
+        WHERE c.relnamespace = %(t)s::regnamespace AND c.relkind NOT IN ('r', 'i', 'S')""",
+    "table that inherits another": """
+        SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE c.relnamespace = %(t)s::regnamespace""",
+    "enum, domain or range type": """
+        SELECT t.typname FROM pg_type t
+        WHERE t.typnamespace = %(t)s::regnamespace AND t.typtype IN ('e', 'd', 'r', 'm')""",
+    "serial column (use an identity column)": """
+        SELECT d.adrelid::regclass::text || '.' || a.attname FROM pg_attrdef d
         JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-        JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND a.attidentity = '' AND a.attgenerated = ''
-          AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%%'
-        """,
-        [template],
-    )
-    others += [(f"{table}.{column}", "serial column") for table, column in cursor.fetchall()]
-    if others:
-        listed = ", ".join(f"{name} ({kind})" for name, kind in others)
+        JOIN pg_class c ON c.oid = d.adrelid
+        WHERE c.relnamespace = %(t)s::regnamespace AND a.attidentity = ''
+          AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%%'""",
+    "column default calling a template function": """
+        SELECT d.adrelid::regclass::text || '.' || a.attname FROM pg_attrdef d
+        JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+        JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid
+             AND dep.refclassid = 'pg_proc'::regclass
+        JOIN pg_proc p ON p.oid = dep.refobjid
+        WHERE p.pronamespace = %(t)s::regnamespace""",
+    "row-level security": """
+        SELECT c.relname FROM pg_class c WHERE c.relnamespace = %(t)s::regnamespace
+          AND (c.relrowsecurity OR c.relforcerowsecurity)""",
+    "policy": """
+        SELECT p.polname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+        WHERE c.relnamespace = %(t)s::regnamespace""",
+    "rule": """
+        SELECT r.rulename FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+        WHERE c.relnamespace = %(t)s::regnamespace""",
+    "granted privileges": """
+        SELECT c.relname FROM pg_class c
+        WHERE c.relnamespace = %(t)s::regnamespace AND c.relacl IS NOT NULL
+        UNION ALL SELECT nspname FROM pg_namespace WHERE nspname = %(t)s AND nspacl IS NOT NULL""",
+    "aggregate or window function": """
+        SELECT p.proname FROM pg_proc p
+        WHERE p.pronamespace = %(t)s::regnamespace AND p.prokind IN ('a', 'w')""",
+    "function with its own settings (SET search_path ...)": """
+        SELECT p.proname FROM pg_proc p
+        WHERE p.pronamespace = %(t)s::regnamespace AND p.proconfig IS NOT NULL""",
+    "function whose body names the template schema": """
+        SELECT p.proname FROM pg_proc p
+        WHERE p.pronamespace = %(t)s::regnamespace AND strpos(p.prosrc, %(t)s || '.') > 0""",
+    "member of an extension": """
+        SELECT pg_describe_object(d.classid, d.objid, 0) FROM pg_depend d
+        WHERE d.deptype = 'e' AND (
+            (d.classid = 'pg_class'::regclass AND d.objid IN
+                (SELECT oid FROM pg_class WHERE relnamespace = %(t)s::regnamespace))
+            OR (d.classid = 'pg_proc'::regclass AND d.objid IN
+                (SELECT oid FROM pg_proc WHERE pronamespace = %(t)s::regnamespace))
+            OR (d.classid = 'pg_type'::regclass AND d.objid IN
+                (SELECT oid FROM pg_type WHERE typnamespace = %(t)s::regnamespace)))""",
+    "extended statistics": """
+        SELECT s.stxname FROM pg_statistic_ext s
+        WHERE s.stxnamespace = %(t)s::regnamespace""",
+}
+
+
+def _refuse_unsupported(cursor, template: str) -> None:
+    found = []
+    for kind, query in _UNSUPPORTED.items():
+        cursor.execute(query, {"t": template})
+        found += [f"{name} [{kind}]" for (name,) in cursor.fetchall()]
+    if found:
         raise UnsupportedTemplateObject(
-            f"The template schema holds objects that tenants.cloning does not copy: {listed}."
+            "The template schema holds objects that tenants.cloning does not copy: "
+            + ", ".join(found)
+            + ". Extend tenants/cloning.py (and its tests) before migrating this in."
         )
 
 
@@ -206,11 +252,12 @@ def _tables(cursor, template: str) -> list[str]:
     cursor.execute(
         """
         SELECT c.relname,
-               array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attgenerated = '')
+               array_agg(a.attname ORDER BY a.attnum) FILTER (WHERE a.attgenerated = ''),
+               obj_description(c.oid, 'pg_class')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
         WHERE n.nspname = %s AND c.relkind = 'r'
-        GROUP BY c.relname ORDER BY c.relname
+        GROUP BY c.oid, c.relname ORDER BY c.relname
         """,
         [template],
     )
@@ -218,7 +265,7 @@ def _tables(cursor, template: str) -> list[str]:
     identities = _identities(cursor, template)
     constraints = _constraints_by_table(cursor, template, foreign=False)
     statements = []
-    for table, columns in tables:
+    for table, columns, comment in tables:
         source = _quote(cursor, template, table)
         target = _quote(cursor, table)
         # Keys, unique and check constraints go inside CREATE TABLE: one statement, not many.
@@ -228,6 +275,10 @@ def _tables(cursor, template: str) -> list[str]:
             *constraints.get(table, []),
         ]
         statements.append(f"CREATE TABLE {target} ({', '.join(elements)})")
+        if comment:
+            # LIKE ... INCLUDING COMMENTS copies column comments, not the table's own.
+            literal = comment.replace("'", "''")
+            statements.append(f"COMMENT ON TABLE {target} IS '{literal}'")
         for column, kind, sequence, options in identities.get(table, []):
             statements.append(
                 f"ALTER TABLE {target} ALTER COLUMN {_quote(cursor, column)} ADD GENERATED "

@@ -3,6 +3,9 @@ cloned for every new school, so onboarding costs the same for the 1st school and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -31,12 +34,30 @@ def migrate_template_schema(*, verbosity: int = 0) -> None:
 
 
 def migrate_all_schemas(*, verbosity: int = 1, executor: str = "standard") -> None:
-    """Bring the public schema, the template and every school up to date, in that order."""
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
-    migrate_template_schema(verbosity=verbosity)
-    call_command(
-        "migrate_schemas", tenant=True, interactive=False, verbosity=verbosity, executor=executor
-    )
+    """Bring the public schema, the template and every school up to date, in that order.
+
+    Onboarding waits meanwhile (cloning.TEMPLATE_LOCK): a school cloned mid-way would have
+    a half-migrated template's tables, or be missing from the list of schools to migrate."""
+    with _template_lock():
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+        migrate_template_schema(verbosity=verbosity)
+        call_command(
+            "migrate_schemas", tenant=True, interactive=False, verbosity=verbosity,
+            executor=executor,
+        )  # fmt: skip
+
+
+@contextmanager
+def _template_lock() -> Iterator[None]:
+    """Hold the exclusive template lock on a connection of its own: django-tenants closes
+    the main connection after migrating each schema, which would drop a lock held there."""
+    holder = connection.get_new_connection(connection.get_connection_params())
+    try:
+        holder.autocommit = True
+        holder.execute("SELECT pg_advisory_lock(%s, %s)", cloning.TEMPLATE_LOCK)
+        yield
+    finally:
+        holder.close()
 
 
 def clone_template_schema(schema_name: str) -> None:

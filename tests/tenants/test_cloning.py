@@ -1,6 +1,9 @@
-"""A cloned school schema must be indistinguishable from one built by migrations."""
+"""A cloned school schema must be indistinguishable from its template and from a schema
+built by migrations; whatever the cloner cannot copy faithfully, it refuses."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -10,119 +13,198 @@ from django_tenants.utils import schema_context
 from tenants import cloning
 from tenants.schemas import clone_template_schema, create_schema_by_migrations
 
+SIGNATURE_QUERIES = {
+    "tables": """
+        SELECT c.relname, obj_description(c.oid, 'pg_class'), c.relacl::text, c.relrowsecurity
+        FROM pg_class c WHERE c.relnamespace = %(s)s::regnamespace AND c.relkind = 'r'
+        ORDER BY 1""",
+    "columns": """
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid),
+               col_description(c.oid, a.attnum)
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE c.relnamespace = %(s)s::regnamespace AND c.relkind = 'r' AND a.attnum > 0
+          AND NOT a.attisdropped ORDER BY 1, 2""",
+    "constraints": """
+        SELECT c.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
+        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+        WHERE c.relnamespace = %(s)s::regnamespace ORDER BY 1, 2""",
+    "indexes": """
+        SELECT tablename, indexname, regexp_replace(indexdef, ' ON [^ ]+\\.', ' ON ')
+        FROM pg_indexes WHERE schemaname = %(s)s ORDER BY 1, 2""",
+    "triggers": """
+        SELECT c.relname, t.tgname,
+               regexp_replace(pg_get_triggerdef(t.oid), ' ON [^ ]+\\.', ' ON ')
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE c.relnamespace = %(s)s::regnamespace AND NOT t.tgisinternal ORDER BY 1, 2""",
+    "functions": """
+        SELECT p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),
+               l.lanname, p.prosrc, p.provolatile
+        FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+        WHERE p.pronamespace = %(s)s::regnamespace ORDER BY 1""",
+    "sequences": """
+        SELECT sequencename, data_type, increment_by, min_value, max_value, last_value
+        FROM pg_sequences WHERE schemaname = %(s)s ORDER BY 1""",
+}
+
 
 def _signature(schema: str) -> dict[str, list]:
-    """Everything about a schema's structure that migrations and queries depend on."""
-    queries = {
-        "columns": """
-            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                   a.attidentity, a.attgenerated, pg_get_expr(d.adbin, d.adrelid)
-            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-            WHERE n.nspname = %s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY 1, 2""",
-        "constraints": """
-            SELECT c.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
-            FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND con.contype <> 'n' ORDER BY 1, 2""",
-        "indexes": """
-            SELECT tablename, indexname,
-                   regexp_replace(indexdef, ' ON [^ ]+\\.', ' ON ') FROM pg_indexes
-            WHERE schemaname = %s ORDER BY 1, 2""",
-        "triggers": """
-            SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY 1, 2""",
-        "sequences": """
-            SELECT sequencename, data_type, increment_by FROM pg_sequences
-            WHERE schemaname = %s ORDER BY 1""",
-    }
+    """Everything about a schema that migrations and queries depend on, with its own
+    objects' names unqualified so two schemas can be compared."""
     with schema_context(schema), connection.cursor() as cursor:
-        # Print other schemas' names qualified and this one's bare, as for the template.
         cursor.execute("SELECT set_config('search_path', %s, true)", [schema])
         signature = {}
-        for name, query in queries.items():
-            cursor.execute(query, [schema])
+        for name, query in SIGNATURE_QUERIES.items():
+            cursor.execute(query, {"s": schema})
             signature[name] = cursor.fetchall()
     return signature
+
+
+def _execute(sql: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+def _schema_exists(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])
+        return cursor.fetchone() is not None
 
 
 def test_a_cloned_schema_matches_one_built_by_migrations(db):
     clone_template_schema("sig_clone")
     create_schema_by_migrations("sig_migrated")
-    cloned, migrated = _signature("sig_clone"), _signature("sig_migrated")
-    assert cloned["columns"], "the signature saw no tables"
-    for part in ("columns", "constraints", "indexes", "triggers", "sequences"):
-        assert cloned[part] == migrated[part], part
+    cloned = _signature("sig_clone")
+    migrated = _signature("sig_migrated")
+    assert len(cloned["columns"]) > 40 and len(cloned["constraints"]) > 20
+    for part in SIGNATURE_QUERIES:
+        if part != "sequences":  # the clone carries the template's rows, so its positions
+            assert cloned[part] == migrated[part], part
+    assert [row[:5] for row in cloned["sequences"]] == [row[:5] for row in migrated["sequences"]]
+
+
+PLANTED = """
+    SET LOCAL check_function_bodies = off;
+    CREATE FUNCTION {s}.refuse_change() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'records are immutable'; END $$;
+    CREATE TABLE {s}.note (
+        id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        school_id bigint REFERENCES public.tenants_school (id) DEFERRABLE INITIALLY DEFERRED,
+        body text NOT NULL CHECK (body <> ''),
+        code text UNIQUE DEFERRABLE,
+        words integer GENERATED ALWAYS AS (length(body)) STORED
+    );
+    COMMENT ON TABLE {s}.note IS 'Planted by a test';
+    COMMENT ON COLUMN {s}.note.body IS 'What was written';
+    CREATE INDEX note_recent ON {s}.note (id) WHERE code IS NOT NULL;
+    CREATE FUNCTION {s}.note_count() RETURNS bigint LANGUAGE sql STABLE AS
+        $$ SELECT count(*) FROM note $$;
+    CREATE TRIGGER refuse_delete BEFORE DELETE ON {s}.note
+        FOR EACH ROW EXECUTE FUNCTION {s}.refuse_change();
+    CREATE SEQUENCE {s}.human_id AS integer START 100;
+    SELECT nextval('{s}.human_id'), nextval('{s}.human_id');
+    INSERT INTO {s}.note (body, code) VALUES ('first', 'A'), ('second', NULL);
+"""
+
+
+def test_a_clone_matches_its_template_object_for_object(db):
+    create_schema_by_migrations("tpl_rich")
+    _execute(PLANTED.format(s="tpl_rich"))
+    cloning.clone_schema("tpl_rich", "rich_clone")
+    template, clone = _signature("tpl_rich"), _signature("rich_clone")
+    assert template["functions"] and template["triggers"] and template["tables"]
+    for part in SIGNATURE_QUERIES:
+        assert clone[part] == template[part], part
+
+
+def test_cloned_functions_and_triggers_act_on_the_new_schema(db):
+    create_schema_by_migrations("tpl_acting")
+    _execute(PLANTED.format(s="tpl_acting"))
+    cloning.clone_schema("tpl_acting", "acting_clone")
+    counts = {}
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO acting_clone.note (body) VALUES ('third')")
+        cursor.execute("SELECT current_setting('search_path')")
+        (path,) = cursor.fetchone()
+        for schema in ("acting_clone", "tpl_acting"):
+            # As in a request: the school's schema on the path, its own function called.
+            cursor.execute("SELECT set_config('search_path', %s, true)", [schema])
+            cursor.execute("SELECT note_count()")
+            counts[schema] = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('search_path', %s, true)", [path])
+    assert counts == {"acting_clone": 3, "tpl_acting": 2}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('acting_clone.human_id')")
+        assert cursor.fetchone() == (102,)
+        with pytest.raises(Exception, match="records are immutable"):
+            cursor.execute("DELETE FROM acting_clone.note")
 
 
 def test_a_clone_carries_the_templates_rows_and_continues_its_identity_sequences(db):
     clone_template_schema("rows_clone")
     with schema_context("_template"):
         template_types = list(ContentType.objects.order_by("pk").values_list("pk", "model"))
-        template_migrations = (
-            connection.cursor().execute("SELECT count(*) FROM django_migrations").fetchone()
-        )
     with schema_context("rows_clone"):
         assert list(ContentType.objects.order_by("pk").values_list("pk", "model")) == template_types
-        assert (
-            connection.cursor().execute("SELECT count(*) FROM django_migrations").fetchone()
-            == template_migrations
-        )
         created = ContentType.objects.create(app_label="probe", model="probe")
     assert created.pk > max(pk for pk, _ in template_types)
 
 
-def test_a_template_holding_something_the_cloner_cannot_copy_is_refused(db):
-    create_schema_by_migrations("tpl_with_view")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE VIEW tpl_with_view.staff AS SELECT email FROM tpl_with_view.accounts_user"
-        )
-    with pytest.raises(cloning.UnsupportedTemplateObject, match=r"staff \(v\)"):
-        cloning.clone_schema("tpl_with_view", "never_made")
-    assert (
-        not connection.cursor()
-        .execute("SELECT 1 FROM pg_namespace WHERE nspname = 'never_made'")
-        .fetchone()
-    )
-
-
-def test_functions_and_triggers_in_the_template_are_cloned_to_act_on_the_new_schema(db):
-    create_schema_by_migrations("tpl_trigger")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            CREATE FUNCTION tpl_trigger.refuse_change() RETURNS trigger LANGUAGE plpgsql AS
-            $$ BEGIN RAISE EXCEPTION 'records are immutable'; END $$;
-            CREATE TRIGGER refuse_delete BEFORE DELETE ON tpl_trigger.django_migrations
-            FOR EACH ROW EXECUTE FUNCTION tpl_trigger.refuse_change();
-            """
-        )
-    cloning.clone_schema("tpl_trigger", "trigger_clone")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT p.pronamespace::regnamespace::text FROM pg_trigger t
-               JOIN pg_proc p ON p.oid = t.tgfoid
-               WHERE t.tgrelid = 'trigger_clone.django_migrations'::regclass"""
-        )
-        assert cursor.fetchone() == ("trigger_clone",)
-        with pytest.raises(Exception, match="records are immutable"):
-            cursor.execute("DELETE FROM trigger_clone.django_migrations")
+@pytest.mark.parametrize(
+    ("plant", "kind"),
+    [
+        ("CREATE VIEW {s}.staff AS SELECT email FROM {s}.accounts_user", "relation"),
+        ("CREATE TYPE {s}.mood AS ENUM ('ok')", "enum"),
+        ("CREATE TABLE {s}.legacy (id serial PRIMARY KEY)", "serial column"),
+        ("ALTER TABLE {s}.accounts_user ENABLE ROW LEVEL SECURITY", "row-level security"),
+        ("CREATE POLICY mine ON {s}.accounts_user USING (true)", "policy"),
+        (
+            "CREATE RULE quiet AS ON DELETE TO {s}.django_session DO INSTEAD NOTHING",
+            "rule",
+        ),
+        ("GRANT SELECT ON {s}.accounts_user TO PUBLIC", "granted privileges"),
+        (
+            "CREATE FUNCTION {s}.pinned() RETURNS int LANGUAGE sql SET search_path = public"
+            " AS 'SELECT 1'",
+            "its own settings",
+        ),
+        (
+            "CREATE FUNCTION {s}.naming() RETURNS bigint LANGUAGE sql"
+            " AS 'SELECT count(*) FROM {s}.accounts_user'",
+            "names the template schema",
+        ),
+        (
+            "CREATE FUNCTION {s}.today() RETURNS date LANGUAGE sql AS 'SELECT current_date';"
+            "ALTER TABLE {s}.django_session ADD COLUMN day date DEFAULT {s}.today()",
+            "column default calling a template function",
+        ),
+        (
+            "CREATE AGGREGATE {s}.total(int) (SFUNC = int4pl, STYPE = int)",
+            "aggregate",
+        ),
+        (
+            "CREATE TABLE {s}.child () INHERITS ({s}.django_session)",
+            "inherits",
+        ),
+    ],
+)
+def test_a_template_holding_what_the_cloner_cannot_copy_is_refused(db, plant, kind):
+    create_schema_by_migrations("tpl_odd")
+    _execute(plant.format(s="tpl_odd"))
+    with pytest.raises(cloning.UnsupportedTemplateObject, match=kind):
+        cloning.clone_schema("tpl_odd", "never_made")
+    assert not _schema_exists("never_made")
 
 
 def test_the_blueprint_is_rebuilt_when_the_template_is_migrated(db):
     create_schema_by_migrations("tpl_changing")
     cloning.clone_schema("tpl_changing", "before_change")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TABLE tpl_changing.extra"
-            " (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);"
-            "INSERT INTO tpl_changing.django_migrations (app, name, applied)"
-            " VALUES ('probe', '0001_extra', now())"
-        )
+    _execute(
+        "CREATE TABLE tpl_changing.extra (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);"
+        "INSERT INTO tpl_changing.django_migrations (app, name, applied)"
+        " VALUES ('probe', '0001_extra', now())"
+    )
     cloning.clone_schema("tpl_changing", "after_change")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -130,3 +212,62 @@ def test_the_blueprint_is_rebuilt_when_the_template_is_migrated(db):
             " ORDER BY 1"
         )
         assert cursor.fetchall() == [("after_change",), ("tpl_changing",)]
+
+
+def _advisory_locks_on_template() -> list[tuple[str, bool]]:
+    """(mode, held by this backend) for every holder of the template lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT mode, pid = pg_backend_pid() FROM pg_locks
+               WHERE locktype = 'advisory' AND classid = %s AND objid = %s AND granted""",
+            cloning.TEMPLATE_LOCK,
+        )
+        return cursor.fetchall()
+
+
+def test_a_clone_holds_the_template_lock_shared_until_its_transaction_ends(db):
+    clone_template_schema("locked_clone")
+    assert _advisory_locks_on_template() == [("ShareLock", True)]
+
+
+def test_migrating_holds_the_template_lock_so_no_school_is_cloned_meanwhile(db, monkeypatch):
+    from tenants import schemas
+
+    seen = []
+    real_migrate_template = schemas.migrate_template_schema
+    monkeypatch.setattr(
+        schemas,
+        "migrate_template_schema",
+        lambda **kw: (seen.extend(_advisory_locks_on_template()), real_migrate_template(**kw)),
+    )
+    schemas.migrate_all_schemas(verbosity=0)
+    assert seen == [("ExclusiveLock", False)]
+
+
+def test_a_clone_waits_while_the_template_is_being_migrated(db):
+    holder = connection.get_new_connection(connection.get_connection_params())
+    holder.autocommit = True
+    holder.execute("SELECT pg_advisory_lock(%s, %s)", cloning.TEMPLATE_LOCK)
+    finished = threading.Event()
+
+    def clone_in_background():
+        from django.db import connections
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '5s'")
+            clone_template_schema("waiting_clone")
+            finished.set()
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP SCHEMA IF EXISTS waiting_clone CASCADE")
+            connections.close_all()
+
+    worker = threading.Thread(target=clone_in_background)
+    try:
+        worker.start()
+        assert not finished.wait(1.0), "the clone did not wait for the migration"
+    finally:
+        holder.close()
+    worker.join(10)
+    assert finished.is_set()
