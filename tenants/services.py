@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from accounts import services as accounts
 from accounts.errors import AccountError
-from accounts.models import User
+from accounts.models import User, normalise_email
 from tenants.errors import InvalidSchoolDetails, SlugTaken, TrustNotFound
 from tenants.models import Domain, School, Trust
 from tenants.schemas import clone_template_schema
@@ -72,14 +73,17 @@ def _onboard_school(*, slug: str, name: str, admin_email: str, trust: str | None
     owner = _trust_by_slug(trust) if trust else None
     schema_name = schema_name_for(slug)
     taken = SlugTaken(f"A school with the slug {slug!r} already exists; nothing was changed.")
-    if School.objects.filter(slug=slug).exists() or schema_exists(schema_name):
+    if _slug_taken(slug, schema_name):
         raise taken
 
     try:
         with transaction.atomic():
-            school = School.objects.create(
-                slug=slug, name=name, trust=owner, schema_name=schema_name
-            )
+            try:
+                school = School.objects.create(
+                    slug=slug, name=name, trust=owner, schema_name=schema_name
+                )
+            except ValidationError:
+                raise taken from None  # django-tenants' own check on the schema name
             Domain.objects.create(domain=school_host(slug), tenant=school, is_primary=True)
             clone_template_schema(schema_name)
             url = school_url(school)
@@ -92,11 +96,29 @@ def _onboard_school(*, slug: str, name: str, admin_email: str, trust: str | None
     return Onboarded(school=school, admin=admin, url=url)
 
 
+def resend_invitation(*, school: School, email: str) -> User:
+    """Email a new one-time link to someone who has not yet chosen a password."""
+    email = normalise_email(email or "")
+    with school:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            raise InvalidSchoolDetails(f"{school.name} has no account for {email}.", field="email")
+        if user.has_usable_password():
+            raise InvalidSchoolDetails(
+                f"{email} has already chosen a password, so there is no invitation to resend.",
+                field="email",
+            )
+        accounts.send_invitation(user=user, site_name=school.name, site_url=school_url(school))
+    return user
+
+
 def suspend_school(*, school: School, reason: str) -> School:
     """Shut the school's host behind a notice page. Nothing in its schema is touched."""
-    reason = (reason or "").strip()
+    reason = " ".join((reason or "").split())
     if not reason:
         raise InvalidSchoolDetails("Give a reason for suspending the school.", field="reason")
+    if len(reason) > 500:
+        raise InvalidSchoolDetails("Keep the reason to 500 characters or fewer.", field="reason")
     school.status = School.Status.SUSPENDED
     school.status_reason = reason
     with in_public_schema():
@@ -105,11 +127,20 @@ def suspend_school(*, school: School, reason: str) -> School:
 
 
 def reactivate_school(*, school: School) -> School:
+    if school.status == School.Status.OFFBOARDING:
+        raise InvalidSchoolDetails(
+            f"{school.name} is leaving Haven (offboarding) and cannot be reactivated.",
+            field="slug",
+        )
     school.status = School.Status.ACTIVE
     school.status_reason = ""
     with in_public_schema():
         school.save(update_fields=["status", "status_reason"])
     return school
+
+
+def _slug_taken(slug: str, schema_name: str) -> bool:
+    return School.objects.filter(slug=slug).exists() or schema_exists(schema_name)
 
 
 def _required_name(name: str, *, what: str) -> str:

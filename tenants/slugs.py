@@ -17,6 +17,7 @@ RESERVED = frozenset(
         "imap", "pop", "ftp", "app", "platform", "console", "operator", "operators", "status",
         "health", "help", "support", "docs", "blog", "haven", "trust", "trusts", "insights",
         "billing", "auth", "login", "logout", "account", "accounts", "signup", "register",
+        "information-schema",
         "template", "test", "dev", "staging", "demo-template", "localhost", "internal", "ops",
     }
 )  # fmt: skip

@@ -21,6 +21,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HAVEN_VAR_DIR", str(ROOT / "var" / "test"))
     os.environ.setdefault("HAVEN_BASE_DOMAIN", "localhost")
     os.environ.setdefault("HAVEN_DEMO", "false")
+    os.environ.setdefault("HAVEN_PORT", "8000")  # the addresses tests expect in links
+    os.environ.setdefault("HAVEN_EMAIL_TO_FILES", "true")
     # WhiteNoise expects collected static files; the tests serve none.
     (Path(os.environ["HAVEN_VAR_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
     if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):

@@ -15,10 +15,6 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class SignOutView(auth_views.LogoutView):
-    pass
-
-
 class ChoosePasswordView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/set_password.html"
     form_class = ChoosePasswordForm

@@ -59,6 +59,15 @@ def run_django_command(config: Config, name: str, args: list[str]) -> int:
 
     from haven.embedded import embedded_services
 
+    if config.embedded_postgres and not (config.pgdata / "PG_VERSION").exists():
+        # Rather than a new, empty database here: the user is most likely in the wrong folder.
+        print(
+            f"haven: there is no Haven database in {config.var_dir}. Run this from the folder "
+            "where you run `haven up` (or `make run`), start Haven there first, or set "
+            "DATABASE_URL.",
+            file=sys.stderr,
+        )
+        return 1
     with embedded_services(config, redis_too=False) as env:
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings")

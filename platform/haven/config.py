@@ -63,9 +63,11 @@ class Config:
     secure_cookies: bool
     bind_host: str
     port: int
+    public_port: int
     web_workers: int
     worker_concurrency: int
     demo: bool
+    email_to_files: bool
     log_level: str
     email_host: str
     email_port: int
@@ -76,15 +78,11 @@ class Config:
 
     @property
     def pgdata(self) -> Path:
-        return self.var_dir / "pgdata"
+        return _pgdata(self.var_dir)
 
     @property
     def redis_dir(self) -> Path:
-        return self.var_dir / "redis"
-
-    @property
-    def redis_socket(self) -> Path:
-        return self.redis_dir / "redis.sock"
+        return _redis_dir(self.var_dir)
 
     @property
     def celery_broker_url(self) -> str:
@@ -94,20 +92,21 @@ class Config:
         return self.redis_url
 
     def school_url(self, slug: str) -> str:
-        return f"{self.scheme}://{slug}.{self.base_domain}{self.port_suffix}/"
+        """The address people use, which behind a proxy is not where gunicorn listens."""
+        return f"{self.scheme}://{slug}.{self.base_domain}{self._port_suffix}/"
 
     @property
     def platform_url(self) -> str:
-        return f"{self.scheme}://{self.base_domain}{self.port_suffix}/"
+        return f"{self.scheme}://{self.base_domain}{self._port_suffix}/"
 
     @property
     def scheme(self) -> str:
         return "https" if self.secure_cookies else "http"
 
     @property
-    def port_suffix(self) -> str:
-        public_port = 443 if self.secure_cookies else 80
-        return "" if self.port == public_port else f":{self.port}"
+    def _port_suffix(self) -> str:
+        default = 443 if self.secure_cookies else 80
+        return "" if self.public_port == default else f":{self.public_port}"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -121,26 +120,29 @@ class Config:
             )
         database_url = _str(environ, "DATABASE_URL")
         redis_url = _str(environ, "REDIS_URL")
-        pgdata = var_dir / "pgdata"
-        redis_socket = var_dir / "redis" / "redis.sock"
+        secure = _bool(environ, "HAVEN_SECURE_COOKIES", False)
+        port = _int(environ, "HAVEN_PORT", 8000)
         return cls(
             var_dir=var_dir,
             base_domain=base_domain,
             debug=_bool(environ, "HAVEN_DEBUG", False),
             secret_key=_str(environ, "HAVEN_SECRET_KEY") or _local_secret_key(var_dir),
             database_url=database_url
-            or f"postgresql://postgres@{quote(str(pgdata), safe='')}/{EMBEDDED_DB_NAME}",
-            redis_url=redis_url or f"unix://{redis_socket}",
+            or f"postgresql://postgres@{quote(str(_pgdata(var_dir)), safe='')}/{EMBEDDED_DB_NAME}",
+            redis_url=redis_url or f"unix://{_redis_dir(var_dir) / 'redis.sock'}",
             embedded_postgres=not database_url,
             embedded_redis=not redis_url,
             allowed_hosts=_list(environ, "HAVEN_ALLOWED_HOSTS") or [base_domain, f".{base_domain}"],
-            secure_cookies=_bool(environ, "HAVEN_SECURE_COOKIES", False),
+            secure_cookies=secure,
             bind_host=_str(environ, "HAVEN_BIND", "127.0.0.1"),
-            port=_int(environ, "HAVEN_PORT", 8000),
+            port=port,
+            public_port=_int(environ, "HAVEN_PUBLIC_PORT", 443 if secure else port),
             web_workers=_int(environ, "HAVEN_WEB_WORKERS", 2),
             worker_concurrency=_int(environ, "HAVEN_WORKER_CONCURRENCY", 2),
             # Demo schools are seeded only on a local install unless asked for explicitly.
             demo=_bool(environ, "HAVEN_DEMO", not database_url),
+            # Writing emails to var/mail suits a laptop; a deployment must name a mail server.
+            email_to_files=_bool(environ, "HAVEN_EMAIL_TO_FILES", not database_url),
             log_level=_str(environ, "HAVEN_LOG_LEVEL", "INFO").upper(),
             email_host=_str(environ, "EMAIL_HOST"),
             email_port=_int(environ, "EMAIL_PORT", 587),
@@ -149,6 +151,14 @@ class Config:
             email_use_tls=_bool(environ, "EMAIL_USE_TLS", True),
             from_email=_str(environ, "HAVEN_FROM_EMAIL", f"Haven <no-reply@{base_domain}>"),
         )
+
+
+def _pgdata(var_dir: Path) -> Path:
+    return var_dir / "pgdata"
+
+
+def _redis_dir(var_dir: Path) -> Path:
+    return var_dir / "redis"
 
 
 def _local_secret_key(var_dir: Path) -> str:

@@ -1,7 +1,10 @@
-"""The demo that a first `haven up` creates: an operator and a trust with two schools.
+"""The demo that `haven up` creates on a local install: an operator and a trust with two
+schools, each with a DSL who can sign in.
 
 Passwords are random per install and kept in var/demo-logins.json (readable by its owner
 only), so a demo left running on a network is not open to anyone who has read the README.
+Whatever is missing is made and the passwords are set anew, in one transaction, whenever
+that file is missing, so an interrupted first start mends itself on the next.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from pathlib import Path
 from django.db import transaction
 
 from accounts.models import User
-from accounts.services import create_operator
+from accounts.services import create_operator, create_user
 from haven.config import Config
 from tenants.models import School, Trust
-from tenants.services import create_trust, onboard_school
+from tenants.services import create_trust, in_public_schema, onboard_school
 
 TRUST = ("demo", "Demo Academy Trust")
 SCHOOLS = [
@@ -43,40 +46,50 @@ def demo_password() -> str:
 
 
 def ensure_demo(config: Config) -> list[DemoLogin]:
-    """Create the demo on first start; on later starts, return the logins made then."""
     path = config.var_dir / "demo-logins.json"
-    if path.exists():
+    if path.exists() and Trust.objects.filter(slug=TRUST[0]).exists():
         return [DemoLogin(**row) for row in json.loads(path.read_text())]
-    if Trust.objects.filter(slug=TRUST[0]).exists():
-        return []  # made by an earlier install whose var directory was not kept
-    logins = _create_demo(config)
+    with transaction.atomic():
+        logins = _make_or_mend(config)
     _save(path, logins)
     return logins
 
 
-def _create_demo(config: Config) -> list[DemoLogin]:
-    password = demo_password()
-    with transaction.atomic():
-        create_operator(email=OPERATOR_EMAIL, full_name="Demo Operator", password=password)
-        create_trust(slug=TRUST[0], name=TRUST[1])
-    logins = [DemoLogin("Platform (operator)", config.platform_url, OPERATOR_EMAIL, password)]
-    for slug, name in SCHOOLS:
-        onboarded = onboard_school(
-            slug=slug, name=name, admin_email=f"dsl@{slug}.example", trust=TRUST[0]
+def _make_or_mend(config: Config) -> list[DemoLogin]:
+    with in_public_schema():
+        password = demo_password()
+        operator = User.objects.filter(email=OPERATOR_EMAIL).first() or create_operator(
+            email=OPERATOR_EMAIL, full_name="Demo Operator"
         )
-        logins.append(_claim(onboarded.school, onboarded.admin.email, onboarded.url))
+        _set_password(operator, password)
+        if not Trust.objects.filter(slug=TRUST[0]).exists():
+            create_trust(slug=TRUST[0], name=TRUST[1])
+        logins = [DemoLogin("Platform (operator)", config.platform_url, OPERATOR_EMAIL, password)]
+        for slug, name in SCHOOLS:
+            school = (
+                School.objects.filter(slug=slug).first()
+                or onboard_school(
+                    slug=slug, name=name, admin_email=f"dsl@{slug}.example", trust=TRUST[0]
+                ).school
+            )
+            logins.append(_dsl_login(config, school))
     return logins
 
 
-def _claim(school: School, email: str, url: str) -> DemoLogin:
-    """Give the demo DSL a password, as they would by following the invitation."""
+def _dsl_login(config: Config, school: School) -> DemoLogin:
+    """The school's demo DSL with a new password, as if they had followed the invitation."""
+    email = f"dsl@{school.slug}.example"
     password = demo_password()
     with school:
-        admin = User.objects.get(email=email)
-        admin.full_name = "Demo DSL"
-        admin.set_password(password)
-        admin.save(update_fields=["full_name", "password"])
-    return DemoLogin(school.name, url, email, password)
+        dsl = User.objects.filter(email=email).first() or create_user(email=email)
+        dsl.full_name = "Demo DSL"
+        _set_password(dsl, password)
+    return DemoLogin(school.name, config.school_url(school.slug), email, password)
+
+
+def _set_password(user: User, password: str) -> None:
+    user.set_password(password)
+    user.save(update_fields=["full_name", "password"])
 
 
 def _save(path: Path, logins: list[DemoLogin]) -> None:

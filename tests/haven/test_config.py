@@ -63,3 +63,21 @@ def test_a_local_secret_key_is_made_once_and_kept_private(tmp_path):
     assert len(first) >= 50
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
     assert _config(tmp_path, HAVEN_SECRET_KEY="from-env").secret_key == "from-env"
+
+
+def test_links_use_the_public_port_not_the_one_gunicorn_listens_on(tmp_path):
+    behind_proxy = _config(tmp_path, HAVEN_SECURE_COOKIES="true", HAVEN_PORT="8000")
+    assert behind_proxy.school_url("abbey") == "https://abbey.localhost/"
+    odd_port = _config(tmp_path, HAVEN_SECURE_COOKIES="true", HAVEN_PUBLIC_PORT="8443")
+    assert odd_port.platform_url == "https://localhost:8443/"
+    local = _config(tmp_path, HAVEN_PORT="9000")
+    assert local.school_url("abbey") == "http://abbey.localhost:9000/"
+
+
+def test_emails_go_to_files_only_on_a_local_install_unless_asked(tmp_path):
+    assert _config(tmp_path).email_to_files is True
+    deployed = _config(tmp_path, DATABASE_URL="postgresql://db/haven")
+    assert deployed.email_to_files is False
+    assert _config(
+        tmp_path, DATABASE_URL="postgresql://db/haven", HAVEN_EMAIL_TO_FILES="1"
+    ).email_to_files

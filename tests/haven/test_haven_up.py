@@ -111,9 +111,9 @@ def environment(tmp_path) -> dict[str, str]:
 
 
 @contextmanager
-def haven_up(environment: dict[str, str], tmp_path: Path) -> Iterator[Running]:
+def haven_up(environment: dict[str, str], tmp_path: Path, *args: str) -> Iterator[Running]:
     process = subprocess.Popen(
-        [HAVEN, "up"], env=environment, cwd=tmp_path, text=True,
+        [HAVEN, "up", *args], env=environment, cwd=tmp_path, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     running = Running(process)
@@ -141,8 +141,8 @@ def _sign_in(browser: Browser, email: str, password: str) -> int:
 
 
 def test_haven_up_serves_schools_on_localhost_subdomains_and_stops_cleanly(environment, tmp_path):
-    port = int(environment["HAVEN_PORT"])
-    with haven_up(environment, tmp_path) as running:
+    port = int(environment.pop("HAVEN_PORT"))
+    with haven_up(environment, tmp_path, "--port", str(port)) as running:
         abbey = Browser(port, "abbey.localhost")
         status, headers, _ = abbey.get("/")
         assert (status, headers["Location"]) == (302, "/accounts/login/?next=/")
@@ -157,10 +157,18 @@ def test_haven_up_serves_schools_on_localhost_subdomains_and_stops_cleanly(envir
 
         logins = json.loads((tmp_path / "var" / "demo-logins.json").read_text())
         dsl = next(login for login in logins if login["email"] == "dsl@abbey.example")
+        assert dsl["url"] == f"http://abbey.localhost:{port}/"
         assert f"dsl@abbey.example  {dsl['password']}" in "".join(running.output)
         assert _sign_in(abbey, dsl["email"], dsl["password"]) == 302
         status, _, home = abbey.get("/")
         assert (status, "dsl@abbey.example" in home) == (200, True)
+
+        second = subprocess.run(
+            [HAVEN, "up", "--port", str(free_port())], env=environment, cwd=tmp_path,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert second.returncode == 1
+        assert "Haven is already running from" in second.stderr
 
         children = running.descendants() | _processes_mentioning(str(tmp_path))
         commands = " ".join(_command_line(pid) for pid in children)
@@ -175,7 +183,7 @@ def test_haven_up_serves_schools_on_localhost_subdomains_and_stops_cleanly(envir
     assert _processes_mentioning(str(tmp_path)) == set()
 
     # A second start reuses the data: same logins, and the session made above still holds.
-    with haven_up(environment, tmp_path) as running:
+    with haven_up(environment, tmp_path, "--port", str(port)) as running:
         assert "migrating" in "".join(running.output)
         assert json.loads((tmp_path / "var" / "demo-logins.json").read_text()) == logins
         status, _, home = abbey.get("/")
@@ -218,3 +226,18 @@ def test_haven_up_uses_configured_services_and_starts_none(environment, tmp_path
     finally:
         with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def test_haven_up_will_not_run_a_deployment_whose_emails_would_go_nowhere(environment, tmp_path):
+    environment.update(
+        # A database that does not exist: the check must stop Haven before any connection.
+        DATABASE_URL=server_url("haven_never_created"),
+        REDIS_URL=settings.CONFIG.redis_url,
+        HAVEN_EMAIL_TO_FILES="false",
+    )
+    result = subprocess.run(
+        [HAVEN, "up"], env=environment, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "haven.E001" in result.stderr
+    assert "Set EMAIL_HOST" in result.stderr

@@ -42,6 +42,7 @@ def test_an_account_signs_in_only_on_its_own_schools_host(abbey):
     assert "do not match an account here" in at_westleigh.content.decode()
     at_platform = Client(HTTP_HOST="localhost").post("/accounts/login/", credentials)
     assert at_platform.status_code == 200
+    assert "do not match an account here" in at_platform.content.decode()
 
 
 def test_one_schools_session_cookie_is_not_a_session_at_another(abbey):

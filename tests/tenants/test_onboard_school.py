@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import smtplib
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -111,3 +113,31 @@ def test_onboarding_works_whichever_school_the_connection_was_last_in(westleigh)
         assert User.objects.filter(pk=onboarded.admin.pk).exists()
     with westleigh:
         assert not User.objects.filter(email="d@ash.example").exists()
+
+
+@pytest.mark.parametrize("caught_by", ["django-tenants", "unique constraint"])
+def test_a_slug_taken_by_a_concurrent_request_is_refused_and_changes_nothing(
+    db, monkeypatch, caught_by
+):
+    """Our check passed, then another request registered the slug before our insert."""
+    monkeypatch.setattr("tenants.services._slug_taken", lambda slug, schema: False)
+    if caught_by == "unique constraint":
+        monkeypatch.setattr(School, "_check_schema_name_is_unique", lambda self: None)
+    before = _state()
+    with pytest.raises(SlugTaken, match="'abbey' already exists"):
+        onboard_school(slug="abbey", name="Abbey Twin", admin_email="dsl@twin.example")
+    assert _state() == before
+
+
+def test_a_failing_mail_server_does_not_undo_the_onboarding(
+    db, monkeypatch, caplog, mailoutbox, django_capture_on_commit_callbacks
+):
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("connection closed")
+
+    monkeypatch.setattr("accounts.services.send_mail", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        onboard_school(slug="fernhill", name="Fern Hill", admin_email="dsl@fern.example")
+    assert School.objects.filter(slug="fernhill").exists()
+    assert "Could not email the invitation for Fern Hill to dsl@fern.example" in caplog.text
+    assert "haven resend-invitation" in caplog.text

@@ -69,3 +69,13 @@ def test_the_haven_command_explains_itself():
     assert result.returncode == 0
     assert "onboard-school" in result.stdout
     assert "haven up" in result.stdout or "  up " in result.stdout
+
+
+def test_the_haven_command_run_in_the_wrong_folder_says_so_and_creates_nothing(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "HAVEN_VAR_DIR"}}
+    result = subprocess.run(
+        [HAVEN, "list-schools"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert f"there is no Haven database in {tmp_path / 'var'}" in result.stderr
+    assert not (tmp_path / "var" / "pgdata").exists()

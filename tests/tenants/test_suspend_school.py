@@ -57,3 +57,30 @@ def test_an_offboarding_school_says_it_is_closing(abbey):
     response = Client(HTTP_HOST="abbey.localhost").get("/")
     assert response.status_code == 403
     assert "is closing" in response.content.decode()
+
+
+def test_an_overlong_reason_is_refused(abbey):
+    with pytest.raises(InvalidSchoolDetails, match="500 characters"):
+        suspend_school(school=abbey, reason="x" * 501)
+    assert School.objects.get(slug="abbey").status == School.Status.ACTIVE
+
+
+def test_an_offboarding_school_cannot_be_reactivated(abbey):
+    abbey.status = School.Status.OFFBOARDING
+    abbey.save()
+    with pytest.raises(InvalidSchoolDetails, match="cannot be reactivated"):
+        reactivate_school(school=abbey)
+    assert School.objects.get(slug="abbey").status == School.Status.OFFBOARDING
+
+
+def test_suspended_and_unknown_hosts_still_get_stylesheets_and_security_headers(abbey, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # the tests collect no static files
+    suspend_school(school=abbey, reason="Unpaid invoice")
+    for host in ("abbey.localhost", "nope.localhost"):
+        client = Client(HTTP_HOST=host)
+        assert client.get("/static/haven/haven.css").status_code == 200
+        page = client.get("/")
+        assert page.status_code in (403, 404)
+        assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["X-Content-Type-Options"] == "nosniff"

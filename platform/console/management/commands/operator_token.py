@@ -17,5 +17,7 @@ class Command(BaseCommand):
         operator = User.objects.filter(email=email, is_operator=True, is_active=True).first()
         if operator is None:
             raise CommandError(f"There is no active platform operator with the email {email}.")
-        _, token = AuthToken.objects.create(user=operator)
+        instance, token = AuthToken.objects.create(user=operator)
         self.stdout.write(token)
+        # On stderr, so that TOKEN=$(haven operator-token ...) captures the token alone.
+        self.stderr.write(f"It expires on {instance.expiry:%Y-%m-%d}.")
