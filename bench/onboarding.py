@@ -34,7 +34,7 @@ def main() -> int:
         parser.error("--schools must be at least 20 to compare the first and last ten")
 
     with ExitStack() as stack:
-        server_url = _server_url(stack)
+        server_url, where = _server_url(stack)
         database = f"haven_bench_{os.getpid()}"
         _admin(server_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
         stack.callback(
@@ -44,20 +44,26 @@ def main() -> int:
         )
         os.environ["DATABASE_URL"] = _with_database(server_url, database)
         os.environ["HAVEN_VAR_DIR"] = str(ROOT / "var" / "bench")
+        os.environ.setdefault("HAVEN_EMAIL_TO_FILES", "true")
         os.environ["DJANGO_SETTINGS_MODULE"] = "haven.settings"
         stack.callback(_close_connections)
-        _run(options.compare, options.schools)
+        _run(options.compare, options.schools, where)
     return 0
 
 
-def _run(compare: int, schools: int) -> None:
+def _run(compare: int, schools: int, where: str) -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     from tenants import schemas
     from tenants.services import onboard_school
 
-    print("Preparing: public and template schemas ...", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        (version,) = cursor.fetchone()
+    print(f"PostgreSQL {version} ({where}); preparing the public and template schemas ...")
     schemas.migrate_all_schemas(verbosity=0)
 
     by_migrations = _timed(
@@ -99,16 +105,16 @@ def _timed(create, names: list[str]) -> list[float]:
     return durations
 
 
-def _server_url(stack: ExitStack) -> str:
+def _server_url(stack: ExitStack) -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return url
+        return url, "DATABASE_URL"
     sys.path.insert(0, str(ROOT / "platform"))
     from haven.embedded import start_postgres
 
     postgres = start_postgres(ROOT / "var" / "bench" / "pgdata", database="postgres")
     stack.callback(postgres.stop)
-    return postgres.url("postgres")
+    return postgres.url("postgres"), "embedded"
 
 
 def _with_database(url: str, database: str) -> str:
