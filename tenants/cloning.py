@@ -46,8 +46,10 @@ def clone_schema(template: str, target: str) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", TEMPLATE_LOCK)
         blueprint = _blueprint(cursor, template)
-        cursor.execute("SELECT current_setting('search_path')")
-        (previous_path,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT current_setting('search_path'), current_setting('check_function_bodies')"
+        )
+        previous = cursor.fetchone()
         quoted = sql.Identifier(target).as_string(cursor.connection)
         script = "; ".join(
             [
@@ -60,8 +62,13 @@ def clone_schema(template: str, target: str) -> None:
             ]
         )
         cursor.execute(script)
-        # django-tenants tracks the search_path it set; give it back exactly.
-        cursor.execute("SELECT set_config('search_path', %s, true)", [previous_path])
+        # django-tenants tracks the search_path it set; give it back exactly, and leave the
+        # caller's transaction checking function bodies as it did before.
+        cursor.execute(
+            "SELECT set_config('search_path', %s, true), "
+            "set_config('check_function_bodies', %s, true)",
+            previous,
+        )
 
 
 def _blueprint(cursor, template: str) -> Blueprint:

@@ -271,3 +271,16 @@ def test_a_clone_waits_while_the_template_is_being_migrated(db):
         holder.close()
     worker.join(10)
     assert finished.is_set()
+
+
+def test_cloning_leaves_the_callers_session_settings_as_they_were(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('search_path'), current_setting('check_function_bodies')"
+        )
+        before = cursor.fetchone()
+        clone_template_schema("settings_clone")
+        cursor.execute(
+            "SELECT current_setting('search_path'), current_setting('check_function_bodies')"
+        )
+        assert cursor.fetchone() == before
