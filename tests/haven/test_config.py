@@ -81,3 +81,10 @@ def test_emails_go_to_files_only_on_a_local_install_unless_asked(tmp_path):
     assert _config(
         tmp_path, DATABASE_URL="postgresql://db/haven", HAVEN_EMAIL_TO_FILES="1"
     ).email_to_files
+
+
+def test_processes_haven_starts_on_embedded_services_keep_local_install_defaults(tmp_path):
+    config = _config(
+        tmp_path, DATABASE_URL="postgresql://postgres@%2Fsock/haven", HAVEN_LOCAL_INSTALL="true"
+    )
+    assert config.demo and config.email_to_files
