@@ -16,6 +16,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from accounts import services as accounts
 from accounts.errors import AccountError
 from accounts.models import User, normalise_email
+from safeguarding.setup import DEFAULT_TEMPLATE, TEMPLATE_NAMES, set_up_school
 from tenants.errors import InvalidSchoolDetails, SlugTaken, TrustNotFound
 from tenants.models import Domain, School, Trust
 from tenants.schemas import clone_template_schema
@@ -54,18 +55,34 @@ def create_trust(*, slug: str, name: str) -> Trust:
 
 
 def onboard_school(
-    *, slug: str, name: str, admin_email: str, trust: str | None = None
+    *,
+    slug: str,
+    name: str,
+    admin_email: str,
+    trust: str | None = None,
+    template: str = DEFAULT_TEMPLATE,
 ) -> Onboarded:
-    """Register a school, give it a schema cloned from the template, and invite its first
-    DSL. The school's host works as soon as this returns."""
+    """Register a school, give it a schema cloned from the template schema with the chosen
+    category template and default roles, and invite its first DSL. The school's host works
+    as soon as this returns."""
     with in_public_schema():
-        return _onboard_school(slug=slug, name=name, admin_email=admin_email, trust=trust)
+        return _onboard_school(
+            slug=slug, name=name, admin_email=admin_email, trust=trust, template=template
+        )
 
 
-def _onboard_school(*, slug: str, name: str, admin_email: str, trust: str | None) -> Onboarded:
+def _onboard_school(
+    *, slug: str, name: str, admin_email: str, trust: str | None, template: str
+) -> Onboarded:
     slug = (slug or "").strip()
     validate_slug(slug)
     name = _required_name(name, what="school")
+    if template not in TEMPLATE_NAMES:
+        raise InvalidSchoolDetails(
+            f"There is no category template called {template!r}; choose one of "
+            f"{', '.join(TEMPLATE_NAMES)}.",
+            field="template",
+        )
     try:
         admin_email = accounts.clean_email(admin_email)
     except AccountError as error:
@@ -89,6 +106,7 @@ def _onboard_school(*, slug: str, name: str, admin_email: str, trust: str | None
             url = school_url(school)
             with schema_context(schema_name):
                 admin = accounts.create_user(email=admin_email)
+                set_up_school(template=template, first_dsl=admin)
                 accounts.send_invitation(user=admin, site_name=school.name, site_url=url)
     except IntegrityError:
         # Another request registered the same slug between our check and our insert.

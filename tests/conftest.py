@@ -55,11 +55,14 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     with django_db_blocker.unblock():
         migrate_template_schema()
         create_trust(slug="demo", name="Demo Academy Trust")
-        for slug, name in [
-            ("abbey", "Abbey Community College"),
-            ("westleigh", "Westleigh Methodist Primary School"),
+        for slug, name, template in [
+            ("abbey", "Abbey Community College", "secondary"),
+            ("westleigh", "Westleigh Methodist Primary School", "primary"),
         ]:
-            onboard_school(slug=slug, name=name, admin_email=f"dsl@{slug}.example", trust="demo")
+            onboard_school(
+                slug=slug, name=name, admin_email=f"dsl@{slug}.example", trust="demo",
+                template=template,
+            )  # fmt: skip
     yield
 
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console.permissions import IsPlatformOperator
+from safeguarding.setup import DEFAULT_TEMPLATE
 from tenants import selectors, services
 from tenants.errors import TenancyError
 from tenants.models import School
@@ -43,6 +44,7 @@ class SchoolsApi(OperatorApiView):
         name = serializers.CharField(max_length=200)
         admin_email = serializers.CharField(max_length=254)
         trust = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        template = serializers.CharField(max_length=50, required=False, default=DEFAULT_TEMPLATE)
 
     def get(self, request: Request) -> Response:
         return Response(SchoolOutput(selectors.list_schools(), many=True).data)
@@ -56,6 +58,7 @@ class SchoolsApi(OperatorApiView):
                 name=data.validated_data["name"],
                 admin_email=data.validated_data["admin_email"],
                 trust=data.validated_data.get("trust") or None,
+                template=data.validated_data["template"],
             )
         except TenancyError as error:
             return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)

@@ -76,6 +76,10 @@ class Config:
     email_password: str
     email_use_tls: bool
     from_email: str
+    max_upload_mb: int
+    s3_bucket: str
+    s3_endpoint_url: str
+    s3_region: str
 
     @property
     def pgdata(self) -> Path:
@@ -154,6 +158,10 @@ class Config:
             email_password=_str(environ, "EMAIL_HOST_PASSWORD"),
             email_use_tls=_bool(environ, "EMAIL_USE_TLS", True),
             from_email=_str(environ, "HAVEN_FROM_EMAIL", f"Haven <no-reply@{base_domain}>"),
+            max_upload_mb=_int(environ, "HAVEN_MAX_UPLOAD_MB", 20),
+            s3_bucket=_str(environ, "HAVEN_S3_BUCKET"),
+            s3_endpoint_url=_str(environ, "HAVEN_S3_ENDPOINT_URL"),
+            s3_region=_str(environ, "HAVEN_S3_REGION", "eu-west-2"),
         )
 
 

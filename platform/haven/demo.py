@@ -25,8 +25,8 @@ from tenants.services import create_trust, in_public_schema, onboard_school
 
 TRUST = ("demo", "Demo Academy Trust")
 SCHOOLS = [
-    ("abbey", "Abbey Community College"),
-    ("westleigh", "Westleigh Methodist Primary School"),
+    ("abbey", "Abbey Community College", "secondary"),
+    ("westleigh", "Westleigh Methodist Primary School", "primary"),
 ]
 OPERATOR_EMAIL = "operator@haven.example"
 
@@ -65,15 +65,16 @@ def _make_or_mend(config: Config) -> list[DemoLogin]:
         if not Trust.objects.filter(slug=TRUST[0]).exists():
             create_trust(slug=TRUST[0], name=TRUST[1])
         logins = [DemoLogin("Platform (operator)", config.platform_url, OPERATOR_EMAIL, password)]
-        for slug, name in SCHOOLS:
-            school = (
-                School.objects.filter(slug=slug).first()
-                or onboard_school(
-                    slug=slug, name=name, admin_email=f"dsl@{slug}.example", trust=TRUST[0]
-                ).school
-            )
+        for slug, name, template in SCHOOLS:
+            school = School.objects.filter(slug=slug).first() or _onboard(slug, name, template)
             logins.append(_dsl_login(config, school))
     return logins
+
+
+def _onboard(slug: str, name: str, template: str) -> School:
+    return onboard_school(
+        slug=slug, name=name, admin_email=f"dsl@{slug}.example", trust=TRUST[0], template=template
+    ).school
 
 
 def _dsl_login(config: Config, school: School) -> DemoLogin:

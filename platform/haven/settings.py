@@ -50,6 +50,9 @@ TENANT_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "accounts",
+    "safeguarding.people",
+    "safeguarding.access",
+    "safeguarding.concerns",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -161,9 +164,17 @@ MEDIA_URL = "/media/"
 # django-tenants puts each school's files under a folder named after its schema.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 STORAGES = {
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    # Every key starts with the school's schema; see tenants/storage.py.
+    "default": {
+        "BACKEND": "tenants.storage.SchoolS3Storage"
+        if CONFIG.s3_bucket
+        else "tenants.storage.SchoolFileSystemStorage"
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Upload bodies are checked and limited by safeguarding.concerns.files; this only bounds
+# what Django holds in memory before spilling to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 if CONFIG.email_host:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from safeguarding.setup import DEFAULT_TEMPLATE, TEMPLATE_NAMES
 from tenants.errors import TenancyError
 from tenants.services import onboard_school
 
@@ -18,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="The school's full name.")
         parser.add_argument("--admin-email", required=True, help="The first DSL's email.")
         parser.add_argument("--trust", help="Slug of the trust the school belongs to.")
+        parser.add_argument(
+            "--template",
+            default=DEFAULT_TEMPLATE,
+            choices=TEMPLATE_NAMES,
+            help=f"Starting categories (default: {DEFAULT_TEMPLATE}).",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -26,6 +33,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 admin_email=options["admin_email"],
                 trust=options["trust"],
+                template=options["template"],
             )
         except TenancyError as error:
             raise CommandError(error.message) from None

@@ -1,0 +1,1 @@
+"""Roles, their levels per category, need-to-know grants, and the one access policy."""

@@ -1,0 +1,192 @@
+"""The one place that answers "may this person see or do this?" inside a school.
+
+Every page, API view and export lists pupils, incidents, actions and files through the
+`visible_*` querysets here, and checks single objects by looking them up in those querysets,
+so that something restricted is simply not found (a 404), never a 403 that admits it exists.
+
+Levels (Abbey policy): full + admin reads and records everything; full reads everything but
+restricted categories, which it sees only as titles; limited sees titles everywhere and
+reads only the categories granted to its role; write-only reads only what its members
+recorded or were alerted to, and sees only the pupils of their own groups.
+
+Per category a role has none, title, read or record (defaults in `defaults.py`, overrides
+in CategoryPermission; a subcategory without its own takes its parent's). An incident is
+readable through its categories only when every one of them is readable: one restricted
+category hides the whole incident. Recording needs `record`, or at least `title` on an
+unrestricted category: that is how a teacher or Head of School records a concern in a
+category whose other incidents they may not read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from safeguarding.access.defaults import default_category_level
+from safeguarding.access.models import CategoryLevel, CategoryPermission, Level, Role
+from safeguarding.concerns.models import (
+    Action,
+    Attachment,
+    Category,
+    Incident,
+    IncidentCategory,
+)
+from safeguarding.people.models import Pupil
+
+_RANK = {level: rank for rank, level in enumerate(CategoryLevel)}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A member of staff as the policy sees them in one request."""
+
+    user: User
+    role: Role | None
+    level: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.level == Level.FULL_ADMIN
+
+    @cached_property
+    def category_levels(self) -> dict[int, CategoryLevel]:
+        """Every category's level for this viewer, in three queries at most."""
+        if self.role is None or self.level is None:
+            return {}
+        categories = list(Category.objects.only("pk", "parent_id", "restricted"))
+        explicit = dict(
+            CategoryPermission.objects.filter(role=self.role).values_list("category_id", "level")
+        )
+        levels: dict[int, CategoryLevel] = {}
+        for category in categories:
+            own = explicit.get(category.pk) or explicit.get(category.parent_id)
+            levels[category.pk] = (
+                CategoryLevel(own)
+                if own
+                else default_category_level(self.level, restricted=category.restricted)
+            )
+        return levels
+
+    def category_level(self, category_id: int) -> CategoryLevel:
+        return self.category_levels.get(category_id, CategoryLevel.NONE)
+
+    def ids_at_least(self, level: CategoryLevel) -> set[int]:
+        return {pk for pk, own in self.category_levels.items() if _RANK[own] >= _RANK[level]}
+
+
+def viewer_for(user: User) -> Viewer:
+    """The viewer for a signed-in member of staff, or one who may see nothing."""
+    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
+    if profile is None:
+        return Viewer(user=user, role=None, level=None)
+    return Viewer(user=user, role=profile.role, level=profile.role.level)
+
+
+# Categories -------------------------------------------------------------------------------
+
+
+def may_record_in(viewer: Viewer, category: Category) -> bool:
+    if category.is_retired:
+        return False
+    level = viewer.category_level(category.pk)
+    return level == CategoryLevel.RECORD or (
+        level == CategoryLevel.TITLE and not category.restricted
+    )
+
+
+def recordable_categories(viewer: Viewer) -> list[Category]:
+    """What this viewer may choose on Add Incident, parents before their children."""
+    categories = Category.objects.filter(retired_at__isnull=True).select_related("parent")
+    return [category for category in categories if may_record_in(viewer, category)]
+
+
+def may_read_category(viewer: Viewer, category_id: int) -> bool:
+    return viewer.level != Level.WRITE_ONLY and viewer.category_level(category_id) in (
+        CategoryLevel.READ,
+        CategoryLevel.RECORD,
+    )
+
+
+def may_see_category_title(viewer: Viewer, category_id: int) -> bool:
+    if viewer.level == Level.WRITE_ONLY:
+        return False
+    return _RANK[viewer.category_level(category_id)] >= _RANK[CategoryLevel.TITLE]
+
+
+# Pupils ------------------------------------------------------------------------------------
+
+
+def visible_pupils(viewer: Viewer) -> QuerySet[Pupil]:
+    """Everyone above write-only sees every pupil; write-only sees the pupils of their own
+    year groups, forms and teaching groups."""
+    pupils = Pupil.objects.all()
+    if viewer.level is None:
+        return pupils.none()
+    if viewer.level != Level.WRITE_ONLY:
+        return pupils
+    groups = viewer.user.staff_groups.values("pk")
+    return pupils.filter(
+        Q(year_group__in=groups) | Q(form__in=groups) | Q(groups__in=groups)
+    ).distinct()
+
+
+def recordable_pupils(viewer: Viewer) -> QuerySet[Pupil]:
+    """Anyone with a role may record a concern about any pupil on roll (a teacher on duty
+    in the playground sees children of every class); the search returns names and forms
+    only. Pupils who have left are read-only."""
+    if viewer.level is None:
+        return Pupil.objects.none()
+    return Pupil.objects.exclude(leaving_date__lte=timezone.localdate())
+
+
+def may_see_guardians(viewer: Viewer) -> bool:
+    return viewer.level in (Level.FULL_ADMIN, Level.FULL, Level.LIMITED)
+
+
+# Incidents, actions and files -------------------------------------------------------------
+
+
+def visible_incidents(viewer: Viewer) -> QuerySet[Incident]:
+    incidents = Incident.objects.all()
+    if viewer.level is None:
+        return incidents.none()
+    if viewer.is_admin:
+        return incidents
+    mine = Q(recorded_by=viewer.user) | Q(pk__in=viewer.user.incident_grants.values("incident_id"))
+    if viewer.level == Level.WRITE_ONLY:
+        return incidents.filter(mine)
+    unreadable = IncidentCategory.objects.filter(incident=OuterRef("pk")).exclude(
+        category_id__in=viewer.ids_at_least(CategoryLevel.READ)
+    )
+    return incidents.filter(mine | ~Exists(unreadable))
+
+
+def visible_actions(viewer: Viewer) -> QuerySet[Action]:
+    return Action.objects.filter(incident__in=visible_incidents(viewer).values("pk"))
+
+
+def visible_attachments(viewer: Viewer) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(incident__in=visible_incidents(viewer).values("pk"))
+
+
+def may_add_action(viewer: Viewer, incident: Incident) -> bool:
+    return (
+        not incident.pupil.is_archived and visible_incidents(viewer).filter(pk=incident.pk).exists()
+    )
+
+
+# Administration ---------------------------------------------------------------------------
+
+
+def may_manage_school(viewer: Viewer) -> bool:
+    """Categories, agencies, roles and staff: the safeguarding team only."""
+    return viewer.is_admin
+
+
+def may_change_incident(viewer: Viewer) -> bool:
+    """Re-categorise, change status or risk, hide names: DSLs only."""
+    return viewer.is_admin

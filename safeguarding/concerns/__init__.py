@@ -1,0 +1,1 @@
+"""Categories, agencies, incidents, actions, body maps, attachments and chronology."""

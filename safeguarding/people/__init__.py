@@ -1,0 +1,1 @@
+"""Pupils, their guardians, staff profiles and groups (year groups, forms, teaching groups)."""
