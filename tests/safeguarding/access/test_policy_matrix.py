@@ -1,0 +1,257 @@
+"""Role x category level x action: what each member of staff may see and do (Abbey policy
+levels, Westleigh restrictions), written out case by case rather than derived."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from safeguarding.access import policy
+from safeguarding.access.models import CategoryLevel, IncidentGrant, Role
+from safeguarding.access.policy import viewer_for
+from safeguarding.access.services import set_category_level
+from safeguarding.concerns.models import Category, Incident, IncidentCategory
+from safeguarding.concerns.services import recategorise
+from tests.factories import GroupFactory, PupilFactory, StaffFactory
+
+ROLES = ["Safeguarding team", "SLT", "Heads of School", "Teachers", "Support staff"]
+
+
+def _incident(*category_names: str, by=None) -> Incident:
+    """An incident recorded by someone other than the viewer unless `by` says otherwise."""
+    author = by or StaffFactory(role="Safeguarding team")
+    incident = Incident.objects.create(
+        pupil=PupilFactory(), text="Synthetic concern.", occurred_at=timezone.now(),
+        recorded_by=author,
+    )  # fmt: skip
+    for name in category_names:
+        IncidentCategory.objects.create(incident=incident, category=Category.objects.get(name=name))
+    return incident
+
+
+def _sees(viewer, incident) -> bool:
+    return policy.visible_incidents(viewer).filter(pk=incident.pk).exists()
+
+
+# Reading incidents recorded by someone else ------------------------------------------------
+
+READ = {
+    # categories: (Safeguarding team, SLT, Heads of School, Teachers, Support staff)
+    ("Behaviour",): (True, True, False, False, False),
+    ("Child Protection",): (True, False, False, False, False),
+    ("Safeguarding Concern",): (True, False, False, False, False),
+    ("SEND",): (True, True, True, False, False),
+    ("Anxiety",): (True, True, True, False, False),
+    ("Self Harm",): (True, True, False, False, False),
+    ("Behaviour", "Child Protection"): (True, False, False, False, False),
+    ("SEND", "Behaviour"): (True, True, False, False, False),
+}
+
+
+@pytest.mark.parametrize(("categories", "role"), [(c, r) for c in READ for r in ROLES])
+def test_who_reads_an_incident_someone_else_recorded(abbey, categories, role):
+    with abbey:
+        incident = _incident(*categories)
+        viewer = viewer_for(StaffFactory(role=role))
+        assert _sees(viewer, incident) is READ[categories][ROLES.index(role)]
+
+
+# Recording ---------------------------------------------------------------------------------
+
+RECORD = {
+    "Behaviour": (True, True, True, True, True),
+    "Child Protection": (True, False, False, False, False),
+    "Safeguarding Concern": (True, False, False, False, False),
+    "SEND": (True, True, True, True, True),
+    "Child in Need": (True, False, False, False, False),
+}
+
+
+@pytest.mark.parametrize(("category", "role"), [(c, r) for c in RECORD for r in ROLES])
+def test_who_may_record_in_a_category(abbey, category, role):
+    with abbey:
+        viewer = viewer_for(StaffFactory(role=role))
+        chosen = Category.objects.get(name=category)
+        assert policy.may_record_in(viewer, chosen) is RECORD[category][ROLES.index(role)]
+        offered = {c.name for c in policy.recordable_categories(viewer)}
+        assert (category in offered) is RECORD[category][ROLES.index(role)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nobody_records_in_a_retired_category(abbey, role):
+    with abbey:
+        Category.objects.filter(name="Bullying").update(retired_at=timezone.now())
+        viewer = viewer_for(StaffFactory(role=role))
+        assert not policy.may_record_in(viewer, Category.objects.get(name="Bullying"))
+
+
+# A role's own level for a category ---------------------------------------------------------
+
+EXPLICIT = {
+    # level set for SLT on Behaviour: (reads others' incidents, records, sees the title)
+    CategoryLevel.NONE: (False, False, False),
+    CategoryLevel.TITLE: (False, True, True),
+    CategoryLevel.READ: (True, False, True),
+    CategoryLevel.RECORD: (True, True, True),
+}
+
+
+@pytest.mark.parametrize("level", list(EXPLICIT))
+def test_a_roles_own_level_for_a_category_decides_for_it(abbey, level):
+    with abbey:
+        behaviour = Category.objects.get(name="Behaviour")
+        set_category_level(role=Role.objects.get(name="SLT"), category=behaviour, level=level)
+        incident = _incident("Behaviour")
+        viewer = viewer_for(StaffFactory(role="SLT"))
+        reads, records, title = EXPLICIT[level]
+        assert _sees(viewer, incident) is reads
+        assert policy.may_record_in(viewer, behaviour) is records
+        assert policy.may_see_category_title(viewer, behaviour.pk) is title
+
+
+def test_a_subcategory_takes_its_parents_level_unless_it_has_its_own(abbey):
+    with abbey:
+        slt = Role.objects.get(name="SLT")
+        health = Category.objects.get(name="Mental Health and Wellbeing")
+        set_category_level(role=slt, category=health, level=CategoryLevel.NONE)
+        viewer = viewer_for(StaffFactory(role="SLT"))
+        assert not _sees(viewer, _incident("Self Harm"))
+        set_category_level(
+            role=slt, category=Category.objects.get(name="Self Harm"), level=CategoryLevel.READ
+        )
+        assert _sees(viewer_for(StaffFactory(role="SLT")), _incident("Self Harm"))
+
+
+def test_restricted_categories_can_be_opened_to_a_role(abbey):
+    with abbey:
+        set_category_level(
+            role=Role.objects.get(name="SLT"),
+            category=Category.objects.get(name="Child Protection"),
+            level=CategoryLevel.READ,
+        )
+        assert _sees(viewer_for(StaffFactory(role="SLT")), _incident("Child Protection"))
+
+
+def test_write_only_staff_never_read_others_incidents_whatever_the_category_level(abbey):
+    with abbey:
+        set_category_level(
+            role=Role.objects.get(name="Teachers"),
+            category=Category.objects.get(name="Behaviour"),
+            level=CategoryLevel.RECORD,
+        )
+        assert not _sees(viewer_for(StaffFactory(role="Teachers")), _incident("Behaviour"))
+
+
+def test_restricted_titles_are_visible_to_full_and_limited_but_not_write_only(abbey):
+    with abbey:
+        protection = Category.objects.get(name="Child Protection").pk
+        seen = {
+            role: policy.may_see_category_title(viewer_for(StaffFactory(role=role)), protection)
+            for role in ROLES
+        }
+    assert seen == {
+        "Safeguarding team": True, "SLT": True, "Heads of School": True, "Teachers": False,
+        "Support staff": False,
+    }  # fmt: skip
+
+
+# Need to know, and one's own incidents -------------------------------------------------------
+
+
+@pytest.mark.parametrize("reason", IncidentGrant.Reason.values)
+@pytest.mark.parametrize("role", ["SLT", "Heads of School", "Teachers", "Support staff"])
+def test_being_alerted_or_forwarded_grants_reading_even_restricted_incidents(abbey, role, reason):
+    with abbey:
+        incident = _incident("Child Protection")
+        staff = StaffFactory(role=role)
+        assert not _sees(viewer_for(staff), incident)
+        IncidentGrant.objects.create(
+            incident=incident, user=staff, reason=reason, granted_by=incident.recorded_by
+        )
+        assert _sees(viewer_for(staff), incident)
+
+
+@pytest.mark.parametrize("role", ["Teachers", "Support staff", "Heads of School"])
+def test_staff_keep_reading_their_own_incident_after_a_dsl_restricts_it(abbey, role):
+    with abbey:
+        author = StaffFactory(role=role)
+        incident = _incident("Behaviour", by=author)
+        dsl = viewer_for(StaffFactory(role="Safeguarding team"))
+        recategorise(
+            viewer=dsl, incident_id=incident.pk,
+            category_ids=[Category.objects.get(name="Child Protection").pk],
+        )  # fmt: skip
+        assert _sees(viewer_for(author), incident)
+        assert not _sees(viewer_for(StaffFactory(role=role)), incident)
+
+
+def test_actions_and_files_follow_their_incident(abbey):
+    with abbey:
+        hidden = _incident("Child Protection")
+        shown = _incident("Behaviour")
+        for incident in (hidden, shown):
+            incident.actions.create(
+                kind="note", text="Follow-up.", occurred_at=timezone.now(),
+                recorded_by=incident.recorded_by,
+            )  # fmt: skip
+        viewer = viewer_for(StaffFactory(role="SLT"))
+        assert set(policy.visible_actions(viewer).values_list("incident_id", flat=True)) >= {
+            shown.pk
+        }
+        assert not policy.visible_actions(viewer).filter(incident=hidden).exists()
+
+
+# Pupils, guardians and administration -------------------------------------------------------
+
+
+def test_write_only_staff_see_the_pupils_of_their_own_groups_only(abbey):
+    with abbey:
+        form = GroupFactory(kind="form")
+        teaching = GroupFactory(kind="teaching", name="10X/Ma1")
+        in_form = PupilFactory(form=form)
+        taught = PupilFactory()
+        taught.groups.add(teaching)
+        elsewhere = PupilFactory(form=GroupFactory(kind="form"))
+        teacher = viewer_for(StaffFactory(role="Teachers", groups=[form, teaching]))
+        assert set(policy.visible_pupils(teacher)) == {in_form, taught}
+        slt = viewer_for(StaffFactory(role="SLT"))
+        assert {in_form, taught, elsewhere} <= set(policy.visible_pupils(slt))
+
+
+def test_anyone_with_a_role_may_record_about_any_pupil_on_roll_but_not_a_leaver(abbey):
+    with abbey:
+        on_roll = PupilFactory()
+        left = PupilFactory(leaving_date=timezone.localdate())
+        teacher = viewer_for(StaffFactory(role="Teachers"))
+        recordable = set(policy.recordable_pupils(teacher))
+        assert on_roll in recordable
+        assert left not in recordable
+
+
+def test_someone_without_a_role_sees_nothing(abbey):
+    with abbey:
+        _incident("Behaviour")
+        from tests.factories import UserFactory
+
+        nobody = viewer_for(UserFactory())
+        assert not policy.visible_incidents(nobody).exists()
+        assert not policy.visible_pupils(nobody).exists()
+        assert not policy.recordable_pupils(nobody).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "guardians", "admin"),
+    [
+        ("Safeguarding team", True, True),
+        ("SLT", True, False),
+        ("Heads of School", True, False),
+        ("Teachers", False, False),
+        ("Support staff", False, False),
+    ],
+)
+def test_guardians_and_administration(abbey, role, guardians, admin):
+    with abbey:
+        viewer = viewer_for(StaffFactory(role=role))
+    assert policy.may_see_guardians(viewer) is guardians
+    assert policy.may_manage_school(viewer) is admin
+    assert policy.may_change_incident(viewer) is admin
