@@ -1,0 +1,113 @@
+"""Attachments in S3: against a real S3 API on loopback (moto's server), not a mock."""
+
+from __future__ import annotations
+
+import urllib.request
+from io import BytesIO
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from moto.server import ThreadedMotoServer
+
+from haven.embedded import free_port
+from safeguarding.access.policy import viewer_for
+from safeguarding.concerns.models import Category
+from safeguarding.concerns.services import Upload, record_incident
+from tests import samples
+from tests.factories import PupilFactory, StaffFactory
+
+BUCKET = "haven-test-files"
+CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    _client(endpoint).create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+    )
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture
+def s3(settings, s3_endpoint):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "tenants.storage.SchoolS3Storage",
+            "OPTIONS": {"bucket_name": BUCKET, "endpoint_url": s3_endpoint, **CREDENTIALS},
+        },
+    }
+    return _client(s3_endpoint)
+
+
+def _client(endpoint: str):
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="eu-west-2",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+
+
+def _record_with_file(name: str = "form.pdf", content: bytes = samples.PDF):
+    return record_incident(
+        viewer=viewer_for(StaffFactory()), pupil_id=PupilFactory().pk, text="Injury at play.",
+        category_ids=[Category.objects.get(name="Cause for Concern").pk],
+        occurred_at=timezone.now(), uploads=[Upload(file=BytesIO(content), name=name)],
+    )  # fmt: skip
+
+
+def test_files_go_to_the_bucket_under_the_schools_prefix_encrypted(abbey, s3):
+    with abbey:
+        attachment = _record_with_file().attachments.get()
+    key = f"abbey/{attachment.file.name}"
+    assert key.startswith("abbey/attachments/")
+    stored = s3.get_object(Bucket=BUCKET, Key=key)
+    assert stored["Body"].read() == samples.PDF
+    assert stored["ServerSideEncryption"] == "AES256"
+    assert "form" not in key
+
+
+def test_a_short_lived_link_downloads_the_file_as_an_attachment(abbey, s3):
+    with abbey:
+        attachment = _record_with_file("Parent's letter.pdf").attachments.get()
+        link = default_storage.private_url(
+            attachment.file.name, filename=attachment.name, content_type=attachment.content_type
+        )
+    query = parse_qs(urlsplit(link).query)
+    assert query["X-Amz-Expires"] == ["60"]
+    with urllib.request.urlopen(link, timeout=10) as response:  # noqa: S310 (loopback)
+        assert response.read() == samples.PDF
+        # Names are reduced to safe characters, so no quote can break the header.
+        assert response.headers["Content-Disposition"] == (
+            'attachment; filename="Parent_s letter.pdf"'
+        )
+        assert response.headers["Content-Type"] == "application/pdf"
+
+
+def test_another_school_cannot_reach_a_key(abbey, westleigh, s3):
+    with abbey:
+        name = _record_with_file().attachments.get().file.name
+        assert default_storage.exists(name)
+    with westleigh:
+        assert not default_storage.exists(name)
+        with pytest.raises((ClientError, FileNotFoundError, OSError)):
+            default_storage.open(name).read()
+
+
+def test_a_failed_incident_leaves_no_object_behind(abbey, s3, monkeypatch):
+    monkeypatch.setattr(
+        "safeguarding.concerns.services._grant",
+        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")),
+    )
+    before = s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0)
+    with abbey, pytest.raises(RuntimeError):
+        _record_with_file()
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == before
