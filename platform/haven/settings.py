@@ -50,6 +50,7 @@ TENANT_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "accounts",
+    "safeguarding",
     "safeguarding.people",
     "safeguarding.access",
     "safeguarding.concerns",

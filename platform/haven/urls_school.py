@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 
-from haven import views
+from safeguarding.concerns import views as concerns
 
 urlpatterns = [
-    path("", views.school_home, name="home"),
+    path("", concerns.dashboard, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("", include("safeguarding.urls")),
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, StaffFactory
 
 
 def _sign_in(client: Client, email: str, password: str = PASSWORD):
@@ -20,7 +20,7 @@ def test_the_login_page_asks_for_the_school_email_and_stops_browsers_keeping_pas
 
 def test_staff_sign_in_with_their_email_in_any_case_and_reach_the_school_home(abbey):
     with abbey:
-        UserFactory(email="teacher@abbey.example")
+        StaffFactory(email="teacher@abbey.example")
     client = Client(HTTP_HOST="abbey.localhost")
     response = _sign_in(client, "Teacher@Abbey.Example")
     assert response.status_code == 302
@@ -32,7 +32,7 @@ def test_staff_sign_in_with_their_email_in_any_case_and_reach_the_school_home(ab
 
 def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(abbey):
     with abbey:
-        UserFactory(email="teacher@abbey.example")
+        StaffFactory(email="teacher@abbey.example")
     response = _sign_in(Client(HTTP_HOST="abbey.localhost"), "teacher@abbey.example", "nope")
     assert response.status_code == 200
     assert "do not match an account here" in response.content.decode()
@@ -40,7 +40,7 @@ def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(abbey):
 
 def test_a_deactivated_account_cannot_sign_in(abbey):
     with abbey:
-        UserFactory(email="left@abbey.example", is_active=False)
+        StaffFactory(email="left@abbey.example", is_active=False)
     response = _sign_in(Client(HTTP_HOST="abbey.localhost"), "left@abbey.example")
     assert response.status_code == 200
     assert "haven_session" not in response.cookies
@@ -48,7 +48,7 @@ def test_a_deactivated_account_cannot_sign_in(abbey):
 
 def test_signing_out_ends_the_session(abbey):
     with abbey:
-        UserFactory(email="teacher@abbey.example")
+        StaffFactory(email="teacher@abbey.example")
     client = Client(HTTP_HOST="abbey.localhost")
     _sign_in(client, "teacher@abbey.example")
     client.post("/accounts/logout/")

@@ -6,12 +6,12 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, StaffFactory
 
 
 def test_rows_written_in_one_school_are_invisible_from_another(abbey, westleigh):
     with abbey:
-        UserFactory(email="teacher@abbey.example")
+        StaffFactory(email="teacher@abbey.example")
     with westleigh:
         assert not User.objects.filter(email="teacher@abbey.example").exists()
         assert list(User.objects.values_list("email", flat=True)) == ["dsl@westleigh.example"]
@@ -22,9 +22,9 @@ def test_rows_written_in_one_school_are_invisible_from_another(abbey, westleigh)
 
 def test_the_same_person_has_separate_accounts_at_two_schools(abbey, westleigh):
     with abbey:
-        UserFactory(email="supply@teachers.example", full_name="Supply At Abbey")
+        StaffFactory(email="supply@teachers.example", full_name="Supply At Abbey")
     with westleigh:
-        UserFactory(email="supply@teachers.example", full_name="Supply At Westleigh")
+        StaffFactory(email="supply@teachers.example", full_name="Supply At Westleigh")
     with abbey:
         assert User.objects.get(email="supply@teachers.example").full_name == "Supply At Abbey"
     with westleigh:
@@ -33,7 +33,7 @@ def test_the_same_person_has_separate_accounts_at_two_schools(abbey, westleigh):
 
 def test_an_account_signs_in_only_on_its_own_schools_host(abbey):
     with abbey:
-        UserFactory(email="head@abbey.example")
+        StaffFactory(email="head@abbey.example")
     credentials = {"username": "head@abbey.example", "password": PASSWORD}
     at_abbey = Client(HTTP_HOST="abbey.localhost").post("/accounts/login/", credentials)
     assert at_abbey.status_code == 302
@@ -47,7 +47,7 @@ def test_an_account_signs_in_only_on_its_own_schools_host(abbey):
 
 def test_one_schools_session_cookie_is_not_a_session_at_another(abbey):
     with abbey:
-        UserFactory(email="head@abbey.example")
+        StaffFactory(email="head@abbey.example")
     browser = Client(HTTP_HOST="abbey.localhost")
     browser.post("/accounts/login/", {"username": "head@abbey.example", "password": PASSWORD})
     assert browser.get("/").status_code == 200
@@ -62,7 +62,7 @@ def test_one_schools_session_cookie_is_not_a_session_at_another(abbey):
 
 def test_session_cookies_are_host_only(abbey):
     with abbey:
-        UserFactory(email="head@abbey.example")
+        StaffFactory(email="head@abbey.example")
     response = Client(HTTP_HOST="abbey.localhost").post(
         "/accounts/login/", {"username": "head@abbey.example", "password": PASSWORD}
     )

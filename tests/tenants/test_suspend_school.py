@@ -7,7 +7,7 @@ from accounts.models import User
 from tenants.errors import InvalidSchoolDetails
 from tenants.models import School
 from tenants.services import reactivate_school, suspend_school
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, StaffFactory
 
 
 def test_a_suspended_school_shows_a_notice_on_every_page(abbey):
@@ -21,7 +21,7 @@ def test_a_suspended_school_shows_a_notice_on_every_page(abbey):
 
 def test_nobody_can_sign_in_to_a_suspended_school(abbey):
     with abbey:
-        UserFactory(email="head@abbey.example")
+        StaffFactory(email="head@abbey.example")
     suspend_school(school=abbey, reason="Unpaid invoice")
     response = Client(HTTP_HOST="abbey.localhost").post(
         "/accounts/login/", {"username": "head@abbey.example", "password": PASSWORD}
@@ -32,7 +32,7 @@ def test_nobody_can_sign_in_to_a_suspended_school(abbey):
 
 def test_suspension_keeps_every_record_and_reactivation_restores_access(abbey, westleigh):
     with abbey:
-        UserFactory(email="head@abbey.example")
+        StaffFactory(email="head@abbey.example")
         before = list(User.objects.order_by("email").values_list("email", flat=True))
     suspend_school(school=abbey, reason="Contract paused")
     with abbey:

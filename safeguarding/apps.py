@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SafeguardingConfig(AppConfig):
+    """Holds the templates shared by the school's apps."""
+
+    name = "safeguarding"
+    verbose_name = "Safeguarding"

@@ -1,0 +1,186 @@
+"""Reads of a school's concerns, shaped for its pages and API, always through the policy."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from safeguarding.access import policy
+from safeguarding.access.models import IncidentGrant
+from safeguarding.access.policy import Viewer
+from safeguarding.concerns.models import (
+    Action,
+    Attachment,
+    Category,
+    Incident,
+    IncidentChange,
+    LinkedPupil,
+    Status,
+)
+from safeguarding.errors import NotFound
+from safeguarding.people.models import Pupil
+
+STAFF = ("recorded_by", "recorded_by__staff_profile")
+
+
+@dataclass(frozen=True)
+class ChronologyEntry:
+    """One line of a pupil's chronology: an incident, an action on it, or a DSL's change."""
+
+    when: datetime.datetime
+    incident: Incident
+    action: Action | None = None
+    change: IncidentChange | None = None
+    role: str = ""  # the pupil's role when the incident is about someone else
+
+    @property
+    def kind(self) -> str:
+        return "action" if self.action else "change" if self.change else "incident"
+
+
+def incident_detail(viewer: Viewer, incident_id: int) -> Incident:
+    """An incident with everything its page shows, or NotFound if the viewer may not see it."""
+    incident = (
+        policy.visible_incidents(viewer)
+        .select_related("pupil__form", "pupil__year_group", *STAFF)
+        .prefetch_related(
+            Prefetch("categories", Category.objects.select_related("parent")),
+            Prefetch("links", LinkedPupil.objects.select_related("pupil")),
+            "marks",
+            "agencies",
+            Prefetch("attachments", queryset=_attachments()),
+            Prefetch("actions", queryset=_actions()),
+            Prefetch("changes", IncidentChange.objects.select_related("changed_by__staff_profile")),
+        )
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None:
+        raise NotFound("No such incident.")
+    return incident
+
+
+def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:
+    """The pupil's incidents (as subject or linked), their actions and DSL changes, newest
+    first, limited to what the viewer may see. Five queries however long it is."""
+    incidents = list(
+        policy.visible_incidents(viewer)
+        .filter(
+            Q(pupil=pupil) | Q(pk__in=LinkedPupil.objects.filter(pupil=pupil).values("incident"))
+        )
+        .select_related(*STAFF)
+        .prefetch_related(
+            Prefetch("categories", Category.objects.select_related("parent")),
+            Prefetch("links", LinkedPupil.objects.filter(pupil=pupil), to_attr="pupil_links"),
+        )
+    )
+    by_id = {incident.pk: incident for incident in incidents}
+    entries = [
+        ChronologyEntry(
+            when=incident.occurred_at,
+            incident=incident,
+            role=incident.pupil_links[0].get_role_display()
+            if incident.pupil_id != pupil.pk
+            else "",
+        )
+        for incident in incidents
+    ]
+    for action in _actions().filter(incident__in=list(by_id)):
+        entries.append(
+            ChronologyEntry(action.occurred_at, by_id[action.incident_id], action=action)
+        )
+    changes = IncidentChange.objects.filter(incident__in=list(by_id)).select_related(
+        "changed_by__staff_profile"
+    )
+    for change in changes:
+        entries.append(ChronologyEntry(change.changed_at, by_id[change.incident_id], change=change))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
+
+
+def open_category_titles(viewer: Viewer, pupil: Pupil) -> list[Category]:
+    """Categories of the pupil's active incidents whose titles the viewer may see, even when
+    the incidents themselves are hidden from them (Abbey: "SLT can see all categories which
+    a student has open to them but they will not see individual incidents")."""
+    categories = (
+        Category.objects.filter(incidents__status=Status.ACTIVE, incidents__pupil=pupil)
+        .select_related("parent")
+        .distinct()
+    )
+    return [c for c in categories if policy.may_see_category_title(viewer, c.pk)]
+
+
+def visible_pupil(viewer: Viewer, pupil_id: int) -> Pupil:
+    pupil = (
+        policy.visible_pupils(viewer)
+        .select_related("year_group", "form")
+        .filter(pk=pupil_id)
+        .first()
+    )
+    if pupil is None:
+        raise NotFound("No such pupil.")
+    return pupil
+
+
+def my_recent_incidents(viewer: Viewer, limit: int = 10) -> QuerySet[Incident]:
+    return (
+        policy.visible_incidents(viewer)
+        .filter(recorded_by=viewer.user)
+        .select_related("pupil")
+        .prefetch_related("categories")
+        .order_by("-recorded_at")[:limit]
+    )
+
+
+def incidents_alerted_to(viewer: Viewer, limit: int = 10) -> QuerySet[Incident]:
+    grants = IncidentGrant.objects.filter(user=viewer.user, incident=OuterRef("pk"))
+    return (
+        policy.visible_incidents(viewer)
+        .filter(Exists(grants))
+        .select_related("pupil", *STAFF)
+        .prefetch_related("categories")
+        .order_by("-recorded_at")[:limit]
+    )
+
+
+def recent_incidents(viewer: Viewer, limit: int = 15) -> QuerySet[Incident]:
+    """For those who read beyond their own: the newest incidents they may see."""
+    return (
+        policy.visible_incidents(viewer)
+        .select_related("pupil", *STAFF)
+        .prefetch_related("categories")
+        .order_by("-recorded_at")[:limit]
+    )
+
+
+def my_open_actions(viewer: Viewer) -> QuerySet[Action]:
+    """Actions assigned to the viewer and not yet complete, soonest due first."""
+    return (
+        _actions()
+        .filter(
+            assignee=viewer.user,
+            completion__isnull=True,
+            incident__in=policy.visible_incidents(viewer),
+        )
+        .select_related("incident__pupil")
+        .order_by("due_date", "occurred_at")
+    )
+
+
+def is_overdue(action: Action) -> bool:
+    """Derived, never stored: past its due date with no completion."""
+    completed = getattr(action, "completion", None) is not None
+    return action.due_date is not None and action.due_date < timezone.localdate() and not completed
+
+
+def _actions() -> QuerySet[Action]:
+    return Action.objects.select_related(
+        *STAFF, "agency", "assignee__staff_profile", "completion"
+    ).prefetch_related(Prefetch("attachments", queryset=_attachments()))
+
+
+def _attachments() -> QuerySet[Attachment]:
+    return Attachment.objects.select_related("uploaded_by")

@@ -1,0 +1,108 @@
+"""School pages for pupils: the list, a pupil's page with their chronology, and the small
+pieces the Add Incident form fetches as someone types."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from safeguarding.access import policy
+from safeguarding.concerns import selectors as concerns
+from safeguarding.concerns.models import LinkedPupil
+from safeguarding.errors import NotFound
+from safeguarding.people.selectors import search_pupils, search_staff, staff_members
+from safeguarding.web import school_view
+
+
+@school_view
+def pupils(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    visible = policy.visible_pupils(request.viewer)
+    found = search_pupils(visible, query, limit=50) if query else None
+    return render(
+        request,
+        "people/pupils.html",
+        {"query": query, "found": found, "total": visible.count()},
+    )
+
+
+@school_view
+def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = request.viewer
+    pupil = concerns.visible_pupil(viewer, pk)
+    return render(
+        request,
+        "people/pupil.html",
+        {
+            "pupil": pupil,
+            "guardians": pupil.guardians.all() if policy.may_see_guardians(viewer) else None,
+            "show_flags": policy.may_see_guardians(viewer),
+            "open_categories": concerns.open_category_titles(viewer, pupil),
+            "chronology": concerns.pupil_chronology(viewer, pupil),
+            "may_record": not pupil.is_archived,
+        },
+    )
+
+
+# Pieces for the Add Incident form ------------------------------------------------------------
+
+
+@school_view
+def find_pupils(request: HttpRequest) -> HttpResponse:
+    """Type-ahead results: names and forms only, of pupils on roll."""
+    purpose = "link" if request.GET.get("for") == "link" else "subject"
+    query = request.GET.get("link_q" if purpose == "link" else "pupil_q", "")
+    found = search_pupils(policy.recordable_pupils(request.viewer), query)
+    return render(
+        request, "people/partials/pupil_results.html", {"found": found, "purpose": purpose}
+    )
+
+
+@school_view
+def chosen_pupil(request: HttpRequest) -> HttpResponse:
+    """The pupil field with a pupil chosen, or back to searching when no id is given."""
+    pupil = _recordable(request, "id") if request.GET.get("id") else None
+    return render(request, "people/partials/pupil_field.html", {"pupil": pupil})
+
+
+@school_view
+def link_row(request: HttpRequest) -> HttpResponse:
+    pupil = _recordable(request, "id")
+    return render(
+        request,
+        "people/partials/link_row.html",
+        {"pupil": pupil, "role": LinkedPupil.Role.INVOLVED, "link_roles": LinkedPupil.Role.choices},
+    )
+
+
+@school_view
+def find_staff(request: HttpRequest) -> HttpResponse:
+    found = search_staff(request.GET.get("staff_q", ""))
+    return render(request, "people/partials/staff_results.html", {"found": found})
+
+
+@school_view
+def alert_chip(request: HttpRequest) -> HttpResponse:
+    user = staff_members().filter(pk=_number(request.GET.get("id"))).first()
+    if user is None:
+        raise NotFound("No such member of staff.")
+    return render(request, "people/partials/alert_chip.html", {"member": user})
+
+
+def _recordable(request: HttpRequest, name: str):
+    pupil = (
+        policy.recordable_pupils(request.viewer)
+        .select_related("form")
+        .filter(pk=_number(request.GET.get(name)))
+        .first()
+    )
+    if pupil is None:
+        raise NotFound("No such pupil.")
+    return pupil
+
+
+def _number(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
