@@ -1,5 +1,5 @@
 """The demo that `haven up` creates on a local install: an operator and a trust with two
-schools, each with a DSL who can sign in.
+schools full of synthetic pupils and incidents, each with a DSL and a teacher who can sign in.
 
 Passwords are random per install and kept in var/demo-logins.json (readable by its owner
 only), so a demo left running on a network is not open to anyone who has read the README.
@@ -20,13 +20,19 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import create_operator, create_user
 from haven.config import Config
+from safeguarding.access.defaults import SAFEGUARDING_TEAM, TEACHERS
+from safeguarding.access.services import ensure_default_roles
+from safeguarding.demo_data import generate
+from safeguarding.people.models import Group
+from safeguarding.people.services import create_staff_profile
 from tenants.models import School, Trust
 from tenants.services import create_trust, in_public_schema, onboard_school
 
 TRUST = ("demo", "Demo Academy Trust")
+# slug, name, category template and phase, synthetic pupils and incidents
 SCHOOLS = [
-    ("abbey", "Abbey Community College", "secondary"),
-    ("westleigh", "Westleigh Methodist Primary School", "primary"),
+    ("abbey", "Abbey Community College", "secondary", 400, 1500),
+    ("westleigh", "Westleigh Methodist Primary School", "primary", 180, 500),
 ]
 OPERATOR_EMAIL = "operator@haven.example"
 
@@ -65,27 +71,50 @@ def _make_or_mend(config: Config) -> list[DemoLogin]:
         if not Trust.objects.filter(slug=TRUST[0]).exists():
             create_trust(slug=TRUST[0], name=TRUST[1])
         logins = [DemoLogin("Platform (operator)", config.platform_url, OPERATOR_EMAIL, password)]
-        for slug, name, template in SCHOOLS:
-            school = School.objects.filter(slug=slug).first() or _onboard(slug, name, template)
-            logins.append(_dsl_login(config, school))
+        for slug, name, template, pupils, incidents in SCHOOLS:
+            school = School.objects.filter(slug=slug).first()
+            if school is None:
+                school = _onboard(slug, name, template, pupils=pupils, incidents=incidents)
+            logins += _school_logins(config, school)
     return logins
 
 
-def _onboard(slug: str, name: str, template: str) -> School:
-    return onboard_school(
+def _onboard(slug: str, name: str, template: str, *, pupils: int, incidents: int) -> School:
+    school = onboard_school(
         slug=slug, name=name, admin_email=f"dsl@{slug}.example", trust=TRUST[0], template=template
     ).school
-
-
-def _dsl_login(config: Config, school: School) -> DemoLogin:
-    """The school's demo DSL with a new password, as if they had followed the invitation."""
-    email = f"dsl@{school.slug}.example"
-    password = demo_password()
     with school:
-        dsl = User.objects.filter(email=email).first() or create_user(email=email)
-        dsl.full_name = "Demo DSL"
-        _set_password(dsl, password)
-    return DemoLogin(school.name, config.school_url(school.slug), email, password)
+        phase = "primary" if template == "primary" else "secondary"
+        generate(pupils=pupils, incidents=incidents, phase=phase, seed=len(slug))
+    return school
+
+
+def _school_logins(config: Config, school: School) -> list[DemoLogin]:
+    """The school's demo DSL and a teacher with a form, with new passwords, as if they had
+    followed their invitations."""
+    url = config.school_url(school.slug)
+    logins = []
+    with school:
+        for email, full_name, role in (
+            (f"dsl@{school.slug}.example", "Demo DSL", SAFEGUARDING_TEAM),
+            (f"teacher@{school.slug}.example", "Demo Teacher", TEACHERS),
+        ):
+            password = demo_password()
+            user = User.objects.filter(email=email).first() or _staff(email, role)
+            user.full_name = full_name
+            _set_password(user, password)
+            where = f"{school.name} ({'DSL' if role == SAFEGUARDING_TEAM else 'teacher'})"
+            logins.append(DemoLogin(where, url, email, password))
+    return logins
+
+
+def _staff(email: str, role_name: str) -> User:
+    user = create_user(email=email)
+    create_staff_profile(user=user, role=ensure_default_roles()[role_name])
+    form = Group.objects.filter(kind=Group.Kind.FORM).first()
+    if form is not None:
+        user.staff_groups.add(form)
+    return user
 
 
 def _set_password(user: User, password: str) -> None:

@@ -24,6 +24,15 @@ def create_default_roles(*, heads_of_school_categories: Iterable[Category] = ())
     return roles
 
 
+def ensure_default_roles() -> dict[str, Role]:
+    """The default roles, creating any a school does not have (by name)."""
+    existing = {role.name: role for role in Role.objects.all()}
+    for name, level, requires_2fa in DEFAULT_ROLES:
+        if name not in existing:
+            existing[name] = Role.objects.create(name=name, level=level, requires_2fa=requires_2fa)
+    return existing
+
+
 def set_category_level(*, role: Role, category: Category, level: str) -> CategoryPermission:
     permission, _ = CategoryPermission.objects.update_or_create(
         role=role, category=category, defaults={"level": CategoryLevel(level)}

@@ -36,12 +36,27 @@ def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "pupil": pupil,
             "guardians": pupil.guardians.all() if policy.may_see_guardians(viewer) else None,
-            "show_flags": policy.may_see_guardians(viewer),
+            "flags": _flags(pupil) if policy.may_see_guardians(viewer) else None,
             "open_categories": concerns.open_category_titles(viewer, pupil),
             "chronology": concerns.pupil_chronology(viewer, pupil),
             "may_record": not pupil.is_archived,
         },
     )
+
+
+def _flags(pupil) -> list[tuple[str, bool]]:
+    """(label, restricted) for each flag the pupil has."""
+    flags = [
+        ("CP plan", pupil.cp_plan, True),
+        ("CIN", pupil.cin, True),
+        ("CLA", pupil.cla, False),
+        (pupil.get_sen_display(), bool(pupil.sen), False),
+        ("EAL", pupil.eal, False),
+        ("FSM", pupil.fsm, False),
+        ("PP", pupil.pupil_premium, False),
+        ("Early Help", pupil.early_help, False),
+    ]
+    return [(label, restricted) for label, present, restricted in flags if present]
 
 
 # Pieces for the Add Incident form ------------------------------------------------------------

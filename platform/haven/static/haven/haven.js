@@ -57,7 +57,7 @@
       const group = document.createElementNS(SVG_NS, "g");
       group.setAttribute("class", "marker");
       const circle = document.createElementNS(SVG_NS, "circle");
-      circle.setAttribute("cx", cx); circle.setAttribute("cy", cy); circle.setAttribute("r", "7");
+      circle.setAttribute("cx", cx); circle.setAttribute("cy", cy); circle.setAttribute("r", "9");
       const label = document.createElementNS(SVG_NS, "text");
       label.setAttribute("x", cx); label.setAttribute("y", cy); label.setAttribute("dy", "4");
       label.textContent = number;
@@ -84,8 +84,6 @@
         const at = toStored(svg, event.clientX, event.clientY);
         addMark(map, side, at.x, at.y);
       });
-      svg.addEventListener("focus", function () { cross.removeAttribute("hidden"); });
-      svg.addEventListener("blur", function () { cross.setAttribute("hidden", ""); });
       svg.addEventListener("keydown", function (event) {
         let x = Number(cross.getAttribute("cx"));
         let y = Number(cross.getAttribute("cy"));
