@@ -1,11 +1,14 @@
 """URLs served on a school's own host, inside its schema."""
 
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from safeguarding.concerns import views as concerns
 
 urlpatterns = [
     path("", concerns.dashboard, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("api/v1/", include("safeguarding.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("safeguarding.urls")),
 ]

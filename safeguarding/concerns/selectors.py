@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -61,6 +62,20 @@ def incident_detail(viewer: Viewer, incident_id: int) -> Incident:
     if incident is None:
         raise NotFound("No such incident.")
     return incident
+
+
+def display_text(incident: Incident) -> str:
+    """The incident's text as shown: with names hidden, the pupils on the incident appear
+    as their initials (the stored text never changes)."""
+    if not incident.names_hidden:
+        return incident.text
+    text = incident.text
+    for pupil in [incident.pupil, *(link.pupil for link in incident.links.all())]:
+        for name in {pupil.full_name, f"{pupil.legal_first_name} {pupil.legal_last_name}"}:
+            text = re.sub(re.escape(name), pupil.initials, text, flags=re.IGNORECASE)
+        for name in {pupil.first_name, pupil.last_name, pupil.legal_first_name}:
+            text = re.sub(rf"\b{re.escape(name)}\b", pupil.initials, text, flags=re.IGNORECASE)
+    return text
 
 
 def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:

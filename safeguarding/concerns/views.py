@@ -3,16 +3,14 @@ files, and the DSLs' category and agency lists. Thin: parse, call a service, ren
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from safeguarding.access import policy
 from safeguarding.concerns import selectors, services
+from safeguarding.concerns.downloads import attachment_response
 from safeguarding.concerns.forms import (
     IncidentDraft,
     local_now_text,
@@ -192,7 +190,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
         "concerns/incident.html",
         {
             "incident": incident,
-            "text": _display_text(incident),
+            "text": selectors.display_text(incident),
             "actions": [(action, selectors.is_overdue(action)) for action in actions],
             "may_add_action": not incident.pupil.is_archived,
             "may_change": policy.may_change_incident(viewer),
@@ -205,20 +203,6 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "sides": BodyMapMark.Side.choices,
         },
     )
-
-
-def _display_text(incident) -> str:
-    """With names hidden, the pupils on the incident appear as their initials."""
-    if not incident.names_hidden:
-        return incident.text
-    text = incident.text
-    pupils = [incident.pupil, *(link.pupil for link in incident.links.all())]
-    for pupil in pupils:
-        for name in {pupil.full_name, f"{pupil.legal_first_name} {pupil.legal_last_name}"}:
-            text = re.sub(re.escape(name), pupil.initials, text, flags=re.IGNORECASE)
-        for name in {pupil.first_name, pupil.last_name, pupil.legal_first_name}:
-            text = re.sub(rf"\b{re.escape(name)}\b", pupil.initials, text, flags=re.IGNORECASE)
-    return text
 
 
 @school_view
@@ -328,25 +312,7 @@ def change_incident(request: HttpRequest, pk: int) -> HttpResponse:
 
 @school_view
 def download(request: HttpRequest, pk: int) -> HttpResponse:
-    """Files leave Haven only as downloads, after the policy has agreed."""
-    attachment = policy.visible_attachments(request.viewer).filter(pk=pk).first()
-    if attachment is None:
-        raise NotFound("No such file.")
-    link = default_storage.private_url(
-        attachment.file.name, filename=attachment.name, content_type=attachment.content_type
-    )
-    if link:
-        response: HttpResponse = HttpResponseRedirect(link)
-    else:
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=attachment.content_type,
-        )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(request.viewer, pk)
 
 
 # Category and agency administration -------------------------------------------------------
