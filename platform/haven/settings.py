@@ -62,6 +62,10 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 TENANT_MODEL = "tenants.School"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
+# Set the search path only when the schema changes, not before every query: the host
+# middleware sets it once per request. (Behind a transaction-pooling proxy, set it per
+# transaction instead; see deploy/README.md.)
+TENANT_LIMIT_SET_CALLS = True
 # New schools are cloned from this schema (tenants.schemas); it never serves requests.
 HAVEN_TEMPLATE_SCHEMA = "_template"
 
