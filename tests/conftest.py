@@ -49,10 +49,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     """After pytest-django has migrated the public schema: the template schema, a trust
     and two schools, committed once and shared by every test."""
+    from django.db import connection
+
     from tenants.schemas import migrate_template_schema
     from tenants.services import create_trust, onboard_school
 
     with django_db_blocker.unblock():
+        # pytest-django creates the test database only when a collected test uses the
+        # database; anything else here would write into a real one.
+        name = connection.settings_dict["NAME"]
+        assert name.startswith("test_"), f"refusing to set up schools in database {name!r}"
         migrate_template_schema()
         create_trust(slug="demo", name="Demo Academy Trust")
         for slug, name, template in [

@@ -1,0 +1,155 @@
+"""In a real browser: a teacher records an incident with a body-map mark and a file, and a
+DSL finds it in the pupil's chronology. Debian's Chromium, driven by Playwright, against
+gunicorn serving the test database over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
+
+from haven.embedded import free_port, wait_for_port
+from tenants.models import School
+from tenants.schemas import drop_schema
+from tenants.services import onboard_school
+from tests import samples
+from tests.databases import url_of_test_database
+from tests.factories import PASSWORD, GroupFactory, PupilFactory, StaffFactory
+
+SLUG = "browser-test"
+
+# The test itself reads nothing, but says it uses the database so that pytest-django
+# creates the test database even when this module runs alone.
+pytestmark = pytest.mark.django_db
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    raise RuntimeError("Chromium is not installed: run `make test`, which installs it.")
+
+
+@pytest.fixture(scope="module")
+def school(django_db_setup, django_db_blocker):
+    """A school committed to the test database, so a separate server process can see it."""
+    with django_db_blocker.unblock():
+        made = onboard_school(
+            slug=SLUG, name="Browser Test Academy", admin_email="d@bt.example", template="secondary"
+        ).school
+        with made:
+            form = GroupFactory(name="10K", kind="form")
+            StaffFactory(email="teacher@bt.example", full_name="Tom Teacher", groups=[form])
+            StaffFactory(email="dsl@bt.example", full_name="Dana Lead", role="Safeguarding team")
+            PupilFactory(legal_first_name="Zainab", legal_last_name="Quill", form=form)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield made
+        # Schemas drop whole; the append-only triggers guard rows, not the schema.
+        drop_schema(made.schema_name)
+        School.objects.filter(pk=made.pk).delete()
+
+
+@pytest.fixture(scope="module")
+def server(school):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url_of_test_database(), "HAVEN_PORT": str(port)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "haven.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        assert wait_for_port("127.0.0.1", port, timeout=30), "gunicorn did not start"
+        yield f"http://{SLUG}.localhost:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@contextmanager
+def chromium_browser():
+    """Opened inside the test: Playwright runs an event loop on this thread while it is open,
+    and Django refuses database work on a thread with a running loop."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium(),
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--host-resolver-rules=MAP *.localhost 127.0.0.1",
+            ],
+        )  # fmt: skip
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _sign_in(browser, base: str, email: str):
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    return page
+
+
+def test_a_teacher_records_an_incident_and_the_dsl_finds_it_in_the_chronology(server, tmp_path):
+    evidence = tmp_path / "first aid form.pdf"
+    evidence.write_bytes(samples.PDF)
+    with chromium_browser() as browser:
+        _teacher_records_and_dsl_finds(server, browser, evidence)
+
+
+def _teacher_records_and_dsl_finds(server, browser, evidence) -> None:
+    teacher = _sign_in(browser, server, "teacher@bt.example")
+    teacher.get_by_role("link", name="Add incident").first.click()
+    expect(teacher.get_by_text("You cannot edit an incident once it is submitted.")).to_be_visible()
+    teacher.get_by_label("Begin typing the pupil's name").fill("Zain")
+    teacher.get_by_role("button", name="Zainab Quill · 10K").click()
+    expect(teacher.locator("input[name=pupil]")).to_have_count(1)
+    teacher.get_by_label("What happened").fill(
+        "Zainab had a bruise on her upper arm and said her brother grabbed her."
+    )
+    teacher.get_by_label("Cause for Concern").check()
+    teacher.locator("svg[data-side=front]").click(position={"x": 40, "y": 110})
+    teacher.get_by_label("Mark 1 is").select_option("bruise")
+    teacher.get_by_label("Note").fill("Upper left arm, about 4 cm")
+    teacher.get_by_label("Files").set_input_files(str(evidence))
+    teacher.get_by_role("button", name="Add incident").last.click()
+
+    heading = teacher.get_by_role("heading", name="Incident")
+    expect(heading).to_be_visible()
+    reference = teacher.locator(".reference").inner_text()
+    assert reference.startswith("#")
+    expect(teacher.get_by_text("Bruise (front): Upper left arm, about 4 cm")).to_be_visible()
+    expect(teacher.get_by_role("link", name="first aid form.pdf")).to_be_visible()
+    teacher.close()
+
+    dsl = _sign_in(browser, server, "dsl@bt.example")
+    dsl.get_by_role("link", name="Pupils").click()
+    dsl.get_by_label("Find a pupil").fill("Quill")
+    dsl.get_by_role("button", name="Find").click()
+    dsl.get_by_role("link", name="Zainab Quill").click()
+    chronology = dsl.locator("section", has=dsl.get_by_role("heading", name="Chronology"))
+    expect(chronology.get_by_role("link", name=reference)).to_be_visible()
+    expect(chronology.get_by_text("her brother grabbed her")).to_be_visible()
+    dsl.close()
