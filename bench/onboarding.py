@@ -11,18 +11,14 @@ ratios measured in this one run.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.support import throwaway_database
 
 
 def main() -> int:
@@ -32,21 +28,7 @@ def main() -> int:
     options = parser.parse_args()
     if options.schools < 20:
         parser.error("--schools must be at least 20 to compare the first and last ten")
-
-    with ExitStack() as stack:
-        server_url, where = _server_url(stack)
-        database = f"haven_bench_{os.getpid()}"
-        _admin(server_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-        stack.callback(
-            _admin,
-            server_url,
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)),
-        )
-        os.environ["DATABASE_URL"] = _with_database(server_url, database)
-        os.environ["HAVEN_VAR_DIR"] = str(ROOT / "var" / "bench")
-        os.environ.setdefault("HAVEN_EMAIL_TO_FILES", "true")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "haven.settings"
-        stack.callback(_close_connections)
+    with throwaway_database("haven_bench") as where:
         _run(options.compare, options.schools, where)
     return 0
 
@@ -103,34 +85,6 @@ def _timed(create, names: list[str]) -> list[float]:
         create(name)
         durations.append(time.perf_counter() - started)
     return durations
-
-
-def _server_url(stack: ExitStack) -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url, "DATABASE_URL"
-    sys.path.insert(0, str(ROOT / "platform"))
-    from haven.embedded import start_postgres
-
-    postgres = start_postgres(ROOT / "var" / "bench" / "pgdata", database="postgres")
-    stack.callback(postgres.stop)
-    return postgres.url("postgres"), "embedded"
-
-
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def _admin(url: str, statement: sql.Composable) -> None:
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)
-
-
-def _close_connections() -> None:
-    from django.db import connections
-
-    connections.close_all()
 
 
 if __name__ == "__main__":

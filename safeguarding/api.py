@@ -219,19 +219,14 @@ class ChronologyApi(SchoolApi):
     class ChronologyEntryOut(serializers.Serializer):
         when = serializers.DateTimeField()
         kind = serializers.CharField()
-        incident = serializers.IntegerField(source="incident.pk")
-        reference = serializers.CharField(source="incident.reference")
+        incident = serializers.IntegerField(source="incident_id")
+        reference = serializers.CharField()
+        action = serializers.IntegerField(source="action_id", allow_null=True)
+        author = serializers.CharField()
+        what = serializers.CharField()
+        text = serializers.CharField()
+        categories = serializers.ListField(source="labels", child=serializers.CharField())
         role = serializers.CharField()
-        action = serializers.IntegerField(source="action.pk", default=None)
-        change = serializers.CharField(source="change.kind", default=None)
-        summary = serializers.SerializerMethodField()
-
-        def get_summary(self, entry) -> str:
-            if entry.action:
-                return entry.action.text
-            if entry.change:
-                return entry.change.get_kind_display()
-            return ", ".join(c.label for c in entry.incident.categories.all())
 
     @extend_schema(responses=ChronologyEntryOut(many=True))
     def get(self, request: Request, pk: int) -> Response:

@@ -126,6 +126,7 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.HavenBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -140,6 +141,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Sessions are kept in the school's schema and read through the school's cache keys.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Host-only cookies: a parent-domain cookie would carry one school's session to another.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None

@@ -84,3 +84,16 @@ class IncidentGrant(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "incident"], name="access_grant_user_idx")]
+
+
+class PolicyVersion(models.Model):
+    """A counter that triggers in the database advance whenever a category, a role or a
+    role's level for a category changes (migration 0003), so the policy can keep what it
+    read about them for as long as the counter says it is current."""
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="access_policyversion_one_row")
+        ]

@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,7 +36,7 @@ from safeguarding.concerns.models import (
     Incident,
     IncidentCategory,
 )
-from safeguarding.people.models import Pupil
+from safeguarding.people.models import Pupil, StaffProfile
 
 _RANK = {level: rank for rank, level in enumerate(CategoryLevel)}
 
@@ -53,23 +54,33 @@ class Viewer:
         return self.level == Level.FULL_ADMIN
 
     @cached_property
+    def categories(self) -> dict[int, Category]:
+        """The school's categories, each with this role's own level for it (if it has one).
+        Shared between requests while the school's policy version stands: read-only."""
+        if self.role is None:
+            return {}
+        return _school_categories(self.role)
+
+    @cached_property
     def category_levels(self) -> dict[int, CategoryLevel]:
-        """Every category's level for this viewer, in three queries at most."""
+        """Every category's level for this viewer."""
         if self.role is None or self.level is None:
             return {}
-        categories = list(Category.objects.only("pk", "parent_id", "restricted"))
-        explicit = dict(
-            CategoryPermission.objects.filter(role=self.role).values_list("category_id", "level")
-        )
         levels: dict[int, CategoryLevel] = {}
-        for category in categories:
-            own = explicit.get(category.pk) or explicit.get(category.parent_id)
+        for category in self.categories.values():
+            parent = self.categories.get(category.parent_id)
+            own = category.role_level or (parent.role_level if parent else None)
             levels[category.pk] = (
                 CategoryLevel(own)
                 if own
                 else default_category_level(self.level, restricted=category.restricted)
             )
         return levels
+
+    def forget_categories(self) -> None:
+        """After a change to categories or levels, so this viewer's next answer is fresh."""
+        self.__dict__.pop("categories", None)
+        self.__dict__.pop("category_levels", None)
 
     def category_level(self, category_id: int) -> CategoryLevel:
         return self.category_levels.get(category_id, CategoryLevel.NONE)
@@ -78,10 +89,49 @@ class Viewer:
         return {pk for pk, own in self.category_levels.items() if _RANK[own] >= _RANK[level]}
 
 
+# (schema, policy version, role) -> that role's view of the school's categories. A version
+# is never reused (see access migration 0004), so an entry is either current or unused.
+_CATEGORIES: dict[tuple[str, int, int], dict[int, Category]] = {}
+_CATEGORIES_LIMIT = 1024
+
+
+def _school_categories(role: Role) -> dict[int, Category]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM access_policyversion WHERE id = 1")
+        (version,) = cursor.fetchone()
+    key = (connection.schema_name, version, role.pk)
+    categories = _CATEGORIES.get(key)
+    if categories is None:
+        # Read after the version, so what is stored under it is at least that new.
+        categories = _load_categories(role)
+        if len(_CATEGORIES) >= _CATEGORIES_LIMIT:
+            _CATEGORIES.clear()
+        _CATEGORIES[key] = categories
+    return categories
+
+
+def _load_categories(role: Role) -> dict[int, Category]:
+    own_level = CategoryPermission.objects.filter(role=role, category=OuterRef("pk"))
+    categories = {
+        c.pk: c
+        for c in Category.objects.only(
+            "name", "parent_id", "restricted", "retired_at", "position"
+        ).annotate(role_level=Subquery(own_level.values("level")[:1]))
+    }
+    for category in categories.values():
+        if category.parent_id:
+            Category.parent.field.set_cached_value(category, categories[category.parent_id])
+    return categories
+
+
 def viewer_for(user: User) -> Viewer:
-    """The viewer for a signed-in member of staff, or one who may see nothing."""
-    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
-    if profile is None:
+    """The viewer for a signed-in member of staff, or one who may see nothing. On a school
+    page the profile and role were loaded with the account (accounts.backends)."""
+    if not user.is_authenticated:
+        return Viewer(user=user, role=None, level=None)
+    try:
+        profile = user.staff_profile
+    except StaffProfile.DoesNotExist:
         return Viewer(user=user, role=None, level=None)
     return Viewer(user=user, role=profile.role, level=profile.role.level)
 
@@ -99,9 +149,8 @@ def may_record_in(viewer: Viewer, category: Category) -> bool:
 
 
 def recordable_categories(viewer: Viewer) -> list[Category]:
-    """What this viewer may choose on Add Incident, parents before their children."""
-    categories = Category.objects.filter(retired_at__isnull=True).select_related("parent")
-    return [category for category in categories if may_record_in(viewer, category)]
+    """What this viewer may choose on Add Incident, in the school's order."""
+    return [c for c in viewer.categories.values() if may_record_in(viewer, c)]
 
 
 def may_read_category(viewer: Viewer, category_id: int) -> bool:
@@ -132,6 +181,20 @@ def visible_pupils(viewer: Viewer) -> QuerySet[Pupil]:
     return pupils.filter(
         Q(year_group__in=groups) | Q(form__in=groups) | Q(groups__in=groups)
     ).distinct()
+
+
+def recordable_pupil(viewer: Viewer, pupil_id: int) -> Pupil | None:
+    """One pupil the viewer may record about, by id: the same rule as recordable_pupils, for
+    the single lookup every submission makes."""
+    if viewer.level is None:
+        return None
+    # Every submission makes this lookup; a raw query saves the ORM compiling it each time.
+    found = Pupil.objects.raw(
+        f"SELECT id, date_of_birth, leaving_date FROM {Pupil._meta.db_table} WHERE id = %s",  # noqa: S608 (the model's own table)
+        [int(pupil_id)],
+    )
+    pupil = next(iter(found), None)
+    return None if pupil is None or pupil.is_archived else pupil
 
 
 def recordable_pupils(viewer: Viewer) -> QuerySet[Pupil]:

@@ -17,6 +17,7 @@ from safeguarding.concerns.models import (
     Attachment,
     Category,
     Incident,
+    IncidentCategory,
     IncidentChange,
     LinkedPupil,
     Status,
@@ -29,17 +30,23 @@ STAFF = ("recorded_by", "recorded_by__staff_profile")
 
 @dataclass(frozen=True)
 class ChronologyEntry:
-    """One line of a pupil's chronology: an incident, an action on it, or a DSL's change."""
+    """One line of a pupil's chronology, as plain values: an incident, an action on one, or a
+    DSL's change to one. (A chronology can run to hundreds of lines; building model objects
+    for each costs more than the page itself.)"""
 
     when: datetime.datetime
-    incident: Incident
-    action: Action | None = None
-    change: IncidentChange | None = None
+    kind: str  # "incident", "action" or "change"
+    incident_id: int
+    author: str  # staff initials
+    what: str = ""  # the action's or change's kind, in words
+    text: str = ""  # what was written; empty when the incident's names are hidden
+    labels: tuple[str, ...] = ()  # an incident's categories
     role: str = ""  # the pupil's role when the incident is about someone else
+    action_id: int | None = None
 
     @property
-    def kind(self) -> str:
-        return "action" if self.action else "change" if self.change else "incident"
+    def reference(self) -> str:
+        return f"#{self.incident_id}"
 
 
 def incident_detail(viewer: Viewer, incident_id: int) -> Incident:
@@ -81,39 +88,72 @@ def display_text(incident: Incident) -> str:
 def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:
     """The pupil's incidents (as subject or linked), their actions and DSL changes, newest
     first, limited to what the viewer may see. Five queries however long it is."""
+    roles = dict(LinkedPupil.objects.filter(pupil=pupil).values_list("incident_id", "role"))
+    role_names = dict(LinkedPupil.Role.choices)
     incidents = list(
         policy.visible_incidents(viewer)
-        .filter(
-            Q(pupil=pupil) | Q(pk__in=LinkedPupil.objects.filter(pupil=pupil).values("incident"))
-        )
-        .select_related(*STAFF)
-        .prefetch_related(
-            Prefetch("categories", Category.objects.select_related("parent")),
-            Prefetch("links", LinkedPupil.objects.filter(pupil=pupil), to_attr="pupil_links"),
-        )
+        .filter(Q(pupil=pupil) | Q(pk__in=list(roles)))
+        .values("pk", "pupil_id", "text", "occurred_at", "names_hidden", *_author("recorded_by"))
     )
-    by_id = {incident.pk: incident for incident in incidents}
+    ids = [row["pk"] for row in incidents]
+    labels: dict[int, list[str]] = {pk: [] for pk in ids}
+    pairs = IncidentCategory.objects.filter(incident__in=ids).values_list(
+        "incident_id", "category_id"
+    )
+    for incident_id, category_id in pairs:
+        if category := viewer.categories.get(category_id):
+            labels[incident_id].append(category.label)
     entries = [
         ChronologyEntry(
-            when=incident.occurred_at,
-            incident=incident,
-            role=incident.pupil_links[0].get_role_display()
-            if incident.pupil_id != pupil.pk
-            else "",
+            when=row["occurred_at"],
+            kind="incident",
+            incident_id=row["pk"],
+            author=_initials(row, "recorded_by"),
+            text="" if row["names_hidden"] else row["text"],
+            labels=tuple(labels[row["pk"]]),
+            role=role_names[roles[row["pk"]]] if row["pupil_id"] != pupil.pk else "",
         )
-        for incident in incidents
+        for row in incidents
     ]
-    for action in _actions().filter(incident__in=list(by_id)):
+    action_kinds = dict(Action.Kind.choices)
+    for row in Action.objects.filter(incident__in=ids).values(
+        "pk", "incident_id", "kind", "text", "occurred_at", *_author("recorded_by")
+    ):
         entries.append(
-            ChronologyEntry(action.occurred_at, by_id[action.incident_id], action=action)
+            ChronologyEntry(
+                when=row["occurred_at"],
+                kind="action",
+                incident_id=row["incident_id"],
+                author=_initials(row, "recorded_by"),
+                what=action_kinds[row["kind"]],
+                text=row["text"],
+                action_id=row["pk"],
+            )
         )
-    changes = IncidentChange.objects.filter(incident__in=list(by_id)).select_related(
-        "changed_by__staff_profile"
-    )
-    for change in changes:
-        entries.append(ChronologyEntry(change.changed_at, by_id[change.incident_id], change=change))
+    change_kinds = dict(IncidentChange.Kind.choices)
+    for row in IncidentChange.objects.filter(incident__in=ids).values(
+        "incident_id", "kind", "reason", "changed_at", *_author("changed_by")
+    ):
+        entries.append(
+            ChronologyEntry(
+                when=row["changed_at"],
+                kind="change",
+                incident_id=row["incident_id"],
+                author=_initials(row, "changed_by"),
+                what=change_kinds[row["kind"]],
+                text=row["reason"],
+            )
+        )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
+
+
+def _author(field: str) -> tuple[str, str]:
+    return f"{field}__email", f"{field}__staff_profile__initials"
+
+
+def _initials(row: dict, field: str) -> str:
+    return row[f"{field}__staff_profile__initials"] or row[f"{field}__email"]
 
 
 def open_category_titles(viewer: Viewer, pupil: Pupil) -> list[Category]:

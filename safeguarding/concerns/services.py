@@ -136,13 +136,18 @@ def record_incident(
         IncidentCategory.objects.bulk_create(
             IncidentCategory(incident=incident, category=category) for category in categories
         )
-        IncidentAgency.objects.bulk_create(
-            IncidentAgency(incident=incident, agency=agency) for agency in agencies
-        )
-        LinkedPupil.objects.bulk_create(
-            LinkedPupil(incident=incident, pupil=linked, role=role) for linked, role in links
-        )
-        BodyMapMark.objects.bulk_create(BodyMapMark(incident=incident, **m.__dict__) for m in marks)
+        if agencies:
+            IncidentAgency.objects.bulk_create(
+                IncidentAgency(incident=incident, agency=agency) for agency in agencies
+            )
+        if links:
+            LinkedPupil.objects.bulk_create(
+                LinkedPupil(incident=incident, pupil=linked, role=role) for linked, role in links
+            )
+        if marks:
+            BodyMapMark.objects.bulk_create(
+                BodyMapMark(incident=incident, **mark.__dict__) for mark in marks
+            )
         _grant(incident, alerted, IncidentGrant.Reason.ALERTED, viewer.user)
         _store(files, incident=incident, action=None, by=viewer.user, stored=stored)
     return incident
@@ -477,7 +482,7 @@ def _recordable_pupil(viewer, pupil_id, problems, *, field_name) -> Pupil | None
     pupil = None
     if pupil_id:
         with contextlib.suppress(TypeError, ValueError):
-            pupil = policy.recordable_pupils(viewer).filter(pk=int(pupil_id)).first()
+            pupil = policy.recordable_pupil(viewer, int(pupil_id))
     if pupil is None:
         problems.add(field_name, "Choose the pupil from the list.")
     return pupil
@@ -488,7 +493,7 @@ def _recordable_categories(viewer, category_ids, problems) -> list[Category]:
     if ids is None or not ids:
         problems.add("categories", "Choose at least one category.")
         return []
-    found = {c.pk: c for c in Category.objects.filter(pk__in=ids).select_related("parent")}
+    found = viewer.categories
     allowed = [found[pk] for pk in ids if pk in found and policy.may_record_in(viewer, found[pk])]
     if len(allowed) != len(ids):
         problems.add("categories", "Choose categories from the list you are offered.")
@@ -557,6 +562,8 @@ def _checked_marks(marks, problems) -> list[Mark]:
 
 
 def _active_agencies(agency_ids, problems) -> list[Agency]:
+    if not agency_ids:
+        return []
     ids = _ids(agency_ids)
     agencies = list(Agency.objects.filter(pk__in=ids or [], retired_at__isnull=True))
     if ids is None or len(agencies) != len(set(ids)):
@@ -566,6 +573,8 @@ def _active_agencies(agency_ids, problems) -> list[Agency]:
 
 def _alertable_staff(user_ids, problems, field_name: str = "alert") -> list[User]:
     """Active members of staff of this school; ids from elsewhere are simply not found."""
+    if not user_ids:
+        return []
     ids = _ids(user_ids)
     staff = list(User.objects.filter(pk__in=ids or [], is_active=True, staff_profile__isnull=False))
     if ids is None or len(staff) != len(set(ids)):
@@ -594,6 +603,8 @@ def _ids(values: Iterable | None) -> list[int] | None:
 
 
 def _grant(incident, users, reason, by) -> None:
+    if not users:
+        return
     IncidentGrant.objects.bulk_create(
         IncidentGrant(incident=incident, user=user, reason=reason, granted_by=by)
         for user in users
@@ -646,6 +657,7 @@ def _changeable_incident(viewer, incident_id) -> Incident:
 def _require_admin(viewer) -> None:
     if not policy.may_manage_school(viewer):
         raise NotPermitted("Only the safeguarding team can change categories and agencies.")
+    viewer.forget_categories()
 
 
 def _category(category_id) -> Category:

@@ -48,10 +48,7 @@ def _queries(viewer, pupil) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         entries = pupil_chronology(viewer, pupil)
         for entry in entries:  # what the page and the API read from each entry
-            _ = [c.label for c in entry.incident.categories.all()]
-            _ = entry.incident.recorded_by.staff_profile.initials
-            if entry.action:
-                _ = entry.action.recorded_by.staff_profile.initials
+            _ = (entry.labels, entry.author, entry.text, entry.reference)
     return len(entries), sum(
         not q["sql"].startswith("SET search_path") for q in queries.captured_queries
     )
@@ -93,7 +90,7 @@ def test_entries_come_newest_first_with_actions_changes_and_linked_incidents(abb
         LinkedPupil.objects.create(incident=about_other, pupil=pupil, role="victim")
         set_status(viewer=dsl, incident_id=earlier.pk, status="closed")
         entries = pupil_chronology(dsl, pupil)
-    assert [(e.kind, e.incident.pk, e.role) for e in entries] == [
+    assert [(e.kind, e.incident_id, e.role) for e in entries] == [
         ("change", earlier.pk, ""),
         ("incident", about_other.pk, "Victim"),
         ("incident", earlier.pk, ""),
@@ -111,9 +108,7 @@ def test_the_chronology_leaves_out_what_the_viewer_may_not_see(abbey):
             IncidentCategory.objects.create(
                 incident=incident, category=Category.objects.get(name=name)
             )
-        slt = [
-            e.incident.text for e in pupil_chronology(viewer_for(StaffFactory(role="SLT")), pupil)
-        ]
-        everything = [e.incident.text for e in pupil_chronology(viewer_for(dsl), pupil)]
+        slt = [e.text for e in pupil_chronology(viewer_for(StaffFactory(role="SLT")), pupil)]
+        everything = [e.text for e in pupil_chronology(viewer_for(dsl), pupil)]
     assert slt == ["Behaviour"]
     assert sorted(everything) == ["Behaviour", "Child Protection"]

@@ -1,0 +1,1 @@
+"""Benchmarks that print medians and ratios measured in one run."""
