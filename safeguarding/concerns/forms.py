@@ -31,7 +31,7 @@ class IncidentDraft:
 
 def parse_incident(data: QueryDict, files=None) -> IncidentDraft:
     draft = IncidentDraft(
-        pupil_id=_int(data.get("pupil")),
+        pupil_id=to_int(data.get("pupil")),
         text=data.get("text", ""),
         category_ids=_ints(data.getlist("categories")),
         occurred_at_text=data.get("occurred_at", ""),
@@ -50,7 +50,7 @@ def parse_incident(data: QueryDict, files=None) -> IncidentDraft:
         )
     ]
     draft.marks = [
-        Mark(side=side, x=_int(x, -1), y=_int(y, -1), kind=kind, note=note)
+        Mark(side=side, x=to_int(x, -1), y=to_int(y, -1), kind=kind, note=note)
         for side, x, y, kind, note in zip(
             data.getlist("mark_side"), data.getlist("mark_x"), data.getlist("mark_y"),
             data.getlist("mark_kind"), data.getlist("mark_note"), strict=False,
@@ -87,7 +87,8 @@ def local_now_text() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
-def _int(value, default=None):
+def to_int(value, default=None):
+    """The value as an integer, or `default` when it is not one."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -96,4 +97,4 @@ def _int(value, default=None):
 
 def _ints(values) -> list[int]:
     """Keeps values that are not numbers as -1, so the service refuses them by name."""
-    return [_int(value, -1) for value in values if str(value).strip()]
+    return [to_int(value, -1) for value in values if str(value).strip()]

@@ -16,6 +16,7 @@ from safeguarding.concerns.forms import (
     local_now_text,
     parse_date,
     parse_incident,
+    to_int,
 )
 from safeguarding.concerns.forms import parse_local_datetime as parse_when
 from safeguarding.concerns.models import (
@@ -230,11 +231,11 @@ def add_action(request: HttpRequest, pk: int) -> HttpResponse:
                     kind=data.get("kind", ""),
                     text=data.get("text", ""),
                     occurred_at=when,
-                    agency_id=_number(data.get("agency")),
+                    agency_id=to_int(data.get("agency")),
                     reference=data.get("reference", ""),
-                    assignee_id=_number(data.get("assignee")),
+                    assignee_id=to_int(data.get("assignee")),
                     due_date=due,
-                    alert_user_ids=[_number(v) or -1 for v in data.getlist("alert") if v],
+                    alert_user_ids=[to_int(v) or -1 for v in data.getlist("alert") if v],
                     uploads=[
                         services.Upload(file=f, name=f.name) for f in request.FILES.getlist("files")
                     ],
@@ -294,7 +295,7 @@ def change_incident(request: HttpRequest, pk: int) -> HttpResponse:
             services.recategorise(
                 viewer=viewer,
                 incident_id=pk,
-                category_ids=[_number(v) or -1 for v in data.getlist("categories")],
+                category_ids=[to_int(v) or -1 for v in data.getlist("categories")],
                 reason=reason,
             )
         elif change == "names":
@@ -345,14 +346,14 @@ def categories_admin(request: HttpRequest) -> HttpResponse:
 
 def _category_command(viewer, request) -> dict[str, list[str]]:
     data, command = request.POST, request.POST.get("command")
-    category_id = _number(data.get("category"))
+    category_id = to_int(data.get("category"))
     try:
         if command == "add":
             category = services.add_category(
                 viewer=viewer,
                 name=data.get("name", ""),
                 standard=data.get("standard", ""),
-                parent_id=_number(data.get("parent")),
+                parent_id=to_int(data.get("parent")),
                 restricted=data.get("restricted") == "1",
             )
             messages.success(request, f"Added {category.label}.")
@@ -363,7 +364,7 @@ def _category_command(viewer, request) -> dict[str, list[str]]:
             messages.success(request, "Renamed.")
         elif command == "move":
             services.move_category(
-                viewer=viewer, category_id=category_id, parent_id=_number(data.get("parent"))
+                viewer=viewer, category_id=category_id, parent_id=to_int(data.get("parent"))
             )
             messages.success(request, "Moved.")
         elif command in ("retire", "restore"):
@@ -381,13 +382,13 @@ def _category_command(viewer, request) -> dict[str, list[str]]:
             messages.success(request, "Agency added.")
         elif command == "rename_agency":
             services.rename_agency(
-                viewer=viewer, agency_id=_number(data.get("agency")), name=data.get("name", "")
+                viewer=viewer, agency_id=to_int(data.get("agency")), name=data.get("name", "")
             )
             messages.success(request, "Agency renamed.")
         elif command in ("retire_agency", "restore_agency"):
             services.retire_agency(
                 viewer=viewer,
-                agency_id=_number(data.get("agency")),
+                agency_id=to_int(data.get("agency")),
                 retired=command == "retire_agency",
             )
             messages.success(request, "Agency updated.")
@@ -406,10 +407,3 @@ def delete_category_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if category is None:
         raise NotFound("No such category.")
     return render(request, "concerns/delete_category.html", {"category": category})
-
-
-def _number(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from safeguarding.access import policy
 from safeguarding.concerns import selectors as concerns
+from safeguarding.concerns.forms import to_int
 from safeguarding.concerns.models import LinkedPupil
 from safeguarding.errors import NotFound
 from safeguarding.people.selectors import search_pupils, search_staff, staff_members
@@ -98,7 +99,7 @@ def find_staff(request: HttpRequest) -> HttpResponse:
 
 @school_view
 def alert_chip(request: HttpRequest) -> HttpResponse:
-    user = staff_members().filter(pk=_number(request.GET.get("id"))).first()
+    user = staff_members().filter(pk=to_int(request.GET.get("id"))).first()
     if user is None:
         raise NotFound("No such member of staff.")
     return render(request, "people/partials/alert_chip.html", {"member": user})
@@ -108,16 +109,9 @@ def _recordable(request: HttpRequest, name: str):
     pupil = (
         policy.recordable_pupils(request.viewer)
         .select_related("form")
-        .filter(pk=_number(request.GET.get(name)))
+        .filter(pk=to_int(request.GET.get(name)))
         .first()
     )
     if pupil is None:
         raise NotFound("No such pupil.")
     return pupil
-
-
-def _number(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
