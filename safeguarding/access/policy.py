@@ -89,17 +89,20 @@ class Viewer:
         return {pk for pk, own in self.category_levels.items() if _RANK[own] >= _RANK[level]}
 
 
-# (schema, policy version, role) -> that role's view of the school's categories. A version
-# is never reused (see access migration 0004), so an entry is either current or unused.
-_CATEGORIES: dict[tuple[str, int, int], dict[int, Category]] = {}
+# (schema, its counter's table, policy version, role) -> that role's view of the school's
+# categories. A version is never reused (see access migration 0004), and a schema dropped
+# and made again gets a new table, so an entry is either current or never asked for.
+_CATEGORIES: dict[tuple[str, int, int, int], dict[int, Category]] = {}
 _CATEGORIES_LIMIT = 1024
 
 
 def _school_categories(role: Role) -> dict[int, Category]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM access_policyversion WHERE id = 1")
-        (version,) = cursor.fetchone()
-    key = (connection.schema_name, version, role.pk)
+        cursor.execute(
+            "SELECT version, 'access_policyversion'::regclass::oid FROM access_policyversion"
+        )
+        version, table = cursor.fetchone()
+    key = (connection.schema_name, table, version, role.pk)
     categories = _CATEGORIES.get(key)
     if categories is None:
         # Read after the version, so what is stored under it is at least that new.

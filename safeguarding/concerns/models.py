@@ -12,12 +12,30 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Func
+from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from safeguarding.concerns.taxonomy import Standard
 
 TEXT_LIMIT = 20_000
+
+
+def recording_transaction() -> models.BigIntegerField:
+    """The top-level transaction that inserted the row, filled in by the database (savepoints
+    share it). Triggers compare it with the current one: what is added to an incident or an
+    action after the transaction that recorded it is refused (migration 0003)."""
+    return models.BigIntegerField(
+        db_default=Cast(
+            Func(
+                function="pg_current_xact_id",
+                template="%(function)s()::text",
+                output_field=models.TextField(),
+            ),
+            models.BigIntegerField(),
+        ),
+        editable=False,
+    )
 
 
 class Category(models.Model):
@@ -97,6 +115,7 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recorded_incidents"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_xid = recording_transaction()
     # Changed only by a DSL, each change written as an IncidentChange.
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.ACTIVE)
     risk = models.CharField(max_length=6, choices=Risk.choices, blank=True, default="")
@@ -119,6 +138,11 @@ class Incident(models.Model):
     def reference(self) -> str:
         """The short id staff quote ("take note of the incident ID")."""
         return f"#{self.pk}"
+
+    @property
+    def pupil_shown(self) -> str:
+        """The pupil as this incident shows them: initials once a DSL has hidden names."""
+        return self.pupil.initials if self.names_hidden else self.pupil.full_name
 
 
 class IncidentCategory(models.Model):
@@ -214,6 +238,7 @@ class Action(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recorded_actions"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_xid = recording_transaction()
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT)
     reference = models.CharField("Agency reference", max_length=100, blank=True)
     assignee = models.ForeignKey(
@@ -264,6 +289,7 @@ class IncidentChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now)
+    recorded_xid = recording_transaction()
 
     class Meta:
         ordering = ["changed_at", "pk"]

@@ -260,6 +260,16 @@ def recategorise(
         after = sorted(category.pk for category in wanted)
         if before == after:
             raise Invalid({"categories": "Those are already the incident's categories."})
+        # The record of the change comes first: the database lets the categories change
+        # only beside it (concerns migration 0004).
+        change = IncidentChange.objects.create(
+            incident=incident,
+            kind=IncidentChange.Kind.CATEGORIES,
+            before=_labels(before),
+            after=_labels(after),
+            reason=reason,
+            changed_by=viewer.user,
+        )
         IncidentCategory.objects.filter(incident=incident).exclude(category__in=wanted).delete()
         IncidentCategory.objects.bulk_create(
             [
@@ -268,14 +278,7 @@ def recategorise(
                 if pk not in before
             ]
         )
-        return IncidentChange.objects.create(
-            incident=incident,
-            kind=IncidentChange.Kind.CATEGORIES,
-            before=_labels(before),
-            after=_labels(after),
-            reason=reason,
-            changed_by=viewer.user,
-        )
+        return change
 
 
 def set_status(
@@ -313,9 +316,8 @@ def _change_field(viewer, incident_id, name, value, kind, reason) -> IncidentCha
         before = getattr(incident, name)
         if before == value:
             raise Invalid({name: "The incident already has that value."})
-        setattr(incident, name, value)
-        incident.save(update_fields=[name])
-        return IncidentChange.objects.create(
+        # Recorded first: the database lets the incident change only beside its record.
+        change = IncidentChange.objects.create(
             incident=incident,
             kind=kind,
             before={name: before},
@@ -323,6 +325,9 @@ def _change_field(viewer, incident_id, name, value, kind, reason) -> IncidentCha
             reason=reason,
             changed_by=viewer.user,
         )
+        setattr(incident, name, value)
+        incident.save(update_fields=[name])
+        return change
 
 
 # Categories and agencies ------------------------------------------------------------------
