@@ -36,7 +36,7 @@ from safeguarding.concerns.models import (
     Incident,
     IncidentCategory,
 )
-from safeguarding.people.models import Pupil, StaffProfile
+from safeguarding.people.models import Pupil, PupilMembership, StaffMembership, StaffProfile
 
 _RANK = {level: rank for rank, level in enumerate(CategoryLevel)}
 
@@ -174,39 +174,26 @@ def may_see_category_title(viewer: Viewer, category_id: int) -> bool:
 
 def visible_pupils(viewer: Viewer) -> QuerySet[Pupil]:
     """Everyone above write-only sees every pupil; write-only sees the pupils of their own
-    year groups, forms and teaching groups."""
+    year groups, forms and teaching groups (Westleigh: "Teaching staff can only access
+    pupils in the classes they teach")."""
     pupils = Pupil.objects.all()
     if viewer.level is None:
         return pupils.none()
     if viewer.level != Level.WRITE_ONLY:
         return pupils
-    groups = viewer.user.staff_groups.values("pk")
-    return pupils.filter(
-        Q(year_group__in=groups) | Q(form__in=groups) | Q(groups__in=groups)
-    ).distinct()
-
-
-def recordable_pupil(viewer: Viewer, pupil_id: int) -> Pupil | None:
-    """One pupil the viewer may record about, by id: the same rule as recordable_pupils, for
-    the single lookup every submission makes."""
-    if viewer.level is None:
-        return None
-    # Every submission makes this lookup; a raw query saves the ORM compiling it each time.
-    found = Pupil.objects.raw(
-        f"SELECT id, date_of_birth, leaving_date FROM {Pupil._meta.db_table} WHERE id = %s",  # noqa: S608 (the model's own table)
-        [int(pupil_id)],
-    )
-    pupil = next(iter(found), None)
-    return None if pupil is None or pupil.is_archived else pupil
+    groups = StaffMembership.objects.filter(user=viewer.user).values("group")
+    taught = PupilMembership.objects.filter(pupil=OuterRef("pk"), group__in=groups)
+    return pupils.filter(Q(year_group__in=groups) | Q(form__in=groups) | Exists(taught))
 
 
 def recordable_pupils(viewer: Viewer) -> QuerySet[Pupil]:
-    """Anyone with a role may record a concern about any pupil on roll (a teacher on duty
-    in the playground sees children of every class); the search returns names and forms
-    only. Pupils who have left are read-only."""
-    if viewer.level is None:
-        return Pupil.objects.none()
-    return Pupil.objects.exclude(leaving_date__lte=timezone.localdate())
+    """The pupils the viewer may record about: those they may see, while on roll (pupils
+    who have left are read-only)."""
+    return visible_pupils(viewer).exclude(leaving_date__lte=timezone.localdate())
+
+
+def recordable_pupil(viewer: Viewer, pupil_id: int) -> Pupil | None:
+    return recordable_pupils(viewer).filter(pk=pupil_id).first()
 
 
 def may_see_guardians(viewer: Viewer) -> bool:
@@ -240,9 +227,24 @@ def visible_attachments(viewer: Viewer) -> QuerySet[Attachment]:
 
 
 def may_add_action(viewer: Viewer, incident: Incident) -> bool:
-    return (
-        not incident.pupil.is_archived and visible_incidents(viewer).filter(pk=incident.pk).exists()
-    )
+    """For an incident the viewer can already see: its pupil must still be on roll."""
+    return not incident.pupil.is_archived
+
+
+def may_pass_on(viewer: Viewer, incident: Incident) -> bool:
+    """Whether the viewer may alert others to the incident or give them an action on it,
+    which lets them read it. Reading it only because one was alerted is not enough: that
+    would let need-to-know travel through restricted categories. The safeguarding team may;
+    so may someone who reads it through its categories, or who may record in all of them."""
+    if viewer.is_admin:
+        return True
+    ids = IncidentCategory.objects.filter(incident=incident).values_list("category_id", flat=True)
+    categories = [viewer.categories[pk] for pk in ids if pk in viewer.categories]
+    if not categories:
+        return False
+    if all(may_read_category(viewer, category.pk) for category in categories):
+        return True
+    return all(may_record_in(viewer, category) for category in categories)
 
 
 # Administration ---------------------------------------------------------------------------

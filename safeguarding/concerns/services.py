@@ -170,8 +170,8 @@ def add_action(
     """Record a follow-up on an incident the viewer may see. A forwarded incident or an
     assigned action lets its assignee read the incident from then on."""
     incident = _visible_incident(viewer, incident_id)
-    if incident.pupil.is_archived:
-        raise NotPermitted(f"{incident.pupil.full_name} has left; their record is read-only.")
+    if not policy.may_add_action(viewer, incident):
+        raise NotPermitted("The pupil has left; their record is read-only.")
     problems = _Problems()
     if kind not in Action.Kind.values:
         problems.add("kind", "Choose what kind of action this is.")
@@ -197,6 +197,11 @@ def add_action(
     if due_date is not None and due_date < timezone.localdate():
         problems.add("due_date", "A due date cannot be in the past.")
     alerted = _alertable_staff(alert_user_ids, problems)
+    if (assignee or alerted) and not policy.may_pass_on(viewer, incident):
+        problems.add(
+            "assignee" if assignee else "alert",
+            "Only the safeguarding team can pass this incident on to someone else.",
+        )
     files = _checked_uploads(uploads, problems)
     problems.raise_if_any()
 

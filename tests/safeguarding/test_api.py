@@ -27,6 +27,7 @@ def people(abbey):
             "slt": StaffFactory(email="s@abbey.example", role="SLT"),
             "dsl": StaffFactory(email="d@abbey.example", role="Safeguarding team"),
             "pupil": PupilFactory(form=form),
+            "classmate": PupilFactory(form=form),
             "other": PupilFactory(),
             "concern": Category.objects.get(name="Cause for Concern").pk,
             "protection": Category.objects.get(name="Child Protection").pk,
@@ -61,7 +62,7 @@ def test_a_teacher_records_an_incident_as_json(abbey, people):
         "/api/v1/incidents/",
         _incident_json(
             people,
-            linked=[{"pupil": people["other"].pk, "role": "witness"}],
+            linked=[{"pupil": people["classmate"].pk, "role": "witness"}],
             marks=[{"side": "front", "x": 100, "y": 200, "kind": "bruise"}],
             alert=[people["dsl"].pk],
         ),
@@ -184,7 +185,7 @@ def test_pupils_and_their_chronology_follow_the_policy(abbey, people):
         )
     teacher = signed_in(abbey, people["teacher"])
     listed = teacher.get("/api/v1/pupils/").json()
-    assert [p["id"] for p in listed["results"]] == [people["pupil"].pk]
+    assert {p["id"] for p in listed["results"]} == {people["pupil"].pk, people["classmate"].pk}
     assert teacher.get(f"/api/v1/pupils/{people['other'].pk}/").status_code == 404
     detail = teacher.get(f"/api/v1/pupils/{people['pupil'].pk}/").json()
     assert detail["guardians"] is None  # write-only staff do not see contact details

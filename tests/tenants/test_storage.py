@@ -58,7 +58,8 @@ def _client(endpoint: str):
 
 def _record_with_file(name: str = "form.pdf", content: bytes = samples.PDF):
     return record_incident(
-        viewer=viewer_for(StaffFactory()), pupil_id=PupilFactory().pk, text="Injury at play.",
+        viewer=viewer_for(StaffFactory(role="SLT")), pupil_id=PupilFactory().pk,
+        text="Injury at play.",
         category_ids=[Category.objects.get(name="Cause for Concern").pk],
         occurred_at=timezone.now(), uploads=[Upload(file=BytesIO(content), name=name)],
     )  # fmt: skip

@@ -218,14 +218,19 @@ def test_write_only_staff_see_the_pupils_of_their_own_groups_only(abbey):
         assert {in_form, taught, elsewhere} <= set(policy.visible_pupils(slt))
 
 
-def test_anyone_with_a_role_may_record_about_any_pupil_on_roll_but_not_a_leaver(abbey):
+def test_teachers_record_about_their_own_pupils_others_about_anyone_on_roll(abbey):
     with abbey:
-        on_roll = PupilFactory()
-        left = PupilFactory(leaving_date=timezone.localdate())
-        teacher = viewer_for(StaffFactory(role="Teachers"))
-        recordable = set(policy.recordable_pupils(teacher))
-        assert on_roll in recordable
-        assert left not in recordable
+        form = GroupFactory(kind="form")
+        mine = PupilFactory(form=form)
+        elsewhere = PupilFactory()
+        left = PupilFactory(form=form, leaving_date=timezone.localdate())
+        teacher = viewer_for(StaffFactory(role="Teachers", groups=[form]))
+        slt = viewer_for(StaffFactory(role="SLT"))
+        assert set(policy.recordable_pupils(teacher)) == {mine}
+        assert policy.recordable_pupil(teacher, elsewhere.pk) is None
+        assert policy.recordable_pupil(teacher, left.pk) is None
+        assert {mine, elsewhere} <= set(policy.recordable_pupils(slt))
+        assert left not in set(policy.recordable_pupils(slt))
 
 
 def test_someone_without_a_role_sees_nothing(abbey):

@@ -85,7 +85,7 @@ def test_renaming_and_moving(dsl):
 def test_a_used_category_is_retired_not_deleted_and_stays_on_its_incidents(dsl):
     bullying = Category.objects.get(name="Bullying")
     incident = record_incident(
-        viewer=viewer_for(StaffFactory()), pupil_id=PupilFactory().pk, text="Name-calling.",
+        viewer=dsl, pupil_id=PupilFactory().pk, text="Name-calling.",
         category_ids=[bullying.pk], occurred_at=timezone.now(),
     )  # fmt: skip
     with pytest.raises(Invalid, match="has been used, so it can only be retired"):

@@ -15,18 +15,21 @@ from safeguarding.concerns.services import (
     set_status,
 )
 from safeguarding.errors import Invalid, NotFound, NotPermitted
-from tests.factories import PupilFactory, StaffFactory
+from tests.factories import GroupFactory, PupilFactory, StaffFactory
 
 
 @pytest.fixture
 def incident(abbey):
     with abbey:
-        teacher = viewer_for(StaffFactory())
+        form = GroupFactory(kind="form")
+        teacher = viewer_for(StaffFactory(groups=[form]))
         yield record_incident(
-            viewer=teacher, pupil_id=PupilFactory().pk, text="Comment about home.",
+            viewer=teacher,
+            pupil_id=PupilFactory(form=form).pk,
+            text="Comment about home.",
             category_ids=[Category.objects.get(name="Cause for Concern").pk],
             occurred_at=timezone.now(),
-        )  # fmt: skip
+        )
 
 
 @pytest.fixture
@@ -42,8 +45,11 @@ def test_recategorising_records_what_changed_and_why(incident, dsl):
     )
     assert list(incident.categories.all()) == [protection]
     assert (change.kind, change.before, change.after, change.reason) == (
-        "categories", ["Cause for Concern"], ["Child Protection"], "Disclosure"
-    )  # fmt: skip
+        "categories",
+        ["Cause for Concern"],
+        ["Child Protection"],
+        "Disclosure",
+    )
     assert Incident.objects.get(pk=incident.pk).text == "Comment about home."
 
 

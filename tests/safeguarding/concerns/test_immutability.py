@@ -20,7 +20,7 @@ from safeguarding.concerns.services import (
     set_status,
 )
 from tenants.services import onboard_school
-from tests.factories import PupilFactory, StaffFactory
+from tests.factories import GroupFactory, PupilFactory, StaffFactory
 
 
 @pytest.fixture
@@ -29,23 +29,28 @@ def recorded(abbey):
     linked pupil, a body-map mark, an agency, a file, an alert, an action with an assignee,
     its completion and a DSL's change."""
     with abbey:
-        teacher = viewer_for(StaffFactory())
+        form = GroupFactory(kind="form")
+        teacher = viewer_for(StaffFactory(groups=[form]))
         dsl = viewer_for(StaffFactory(role="Safeguarding team"))
         incident = record_incident(
-            viewer=teacher, pupil_id=PupilFactory().pk,
+            viewer=teacher,
+            pupil_id=PupilFactory(form=form).pk,
             text="Came in upset; said she slept in the car.",
             category_ids=[Category.objects.get(name="Cause for Concern").pk],
             occurred_at=timezone.now(),
-            links=[Link(pupil_id=PupilFactory().pk, role="witness")],
+            links=[Link(pupil_id=PupilFactory(form=form).pk, role="witness")],
             marks=[Mark(side="front", x=500, y=300, kind="bruise", note="Left forearm")],
             agency_ids=[Agency.objects.get(name="Police").pk],
             alert_user_ids=[dsl.user.pk],
             uploads=[Upload(file=BytesIO(b"Notes from the conversation.\n"), name="notes.txt")],
-        )  # fmt: skip
+        )
         action = add_action(
-            viewer=teacher, incident_id=incident.pk, kind="note", text="Told the DSL.",
+            viewer=teacher,
+            incident_id=incident.pk,
+            kind="note",
+            text="Told the DSL.",
             assignee_id=dsl.user.pk,
-        )  # fmt: skip
+        )
         complete_action(viewer=dsl, action_id=action.pk, note="Seen")
         set_status(viewer=dsl, incident_id=incident.pk, status="nfa", reason="Monitoring ends")
     return incident
@@ -78,8 +83,9 @@ def test_raw_sql_cannot_change_a_submitted_incidents_protected_columns(
     abbey, recorded, column, value
 ):
     with abbey:
-        message = _refused(f"UPDATE concerns_incident SET {column} = {value} WHERE id = %s",
-                           [recorded.pk])  # fmt: skip
+        message = _refused(
+            f"UPDATE concerns_incident SET {column} = {value} WHERE id = %s", [recorded.pk]
+        )
         assert "cannot change" in message
         assert Incident.objects.get(pk=recorded.pk).text.startswith("Came in upset")
 
@@ -128,12 +134,13 @@ def test_dsl_changes_go_through_while_protected_columns_stay(abbey, recorded):
 def test_a_school_onboarded_later_is_protected_too(db):
     school = onboard_school(slug="latecomer", name="Latecomer", admin_email="d@late.example").school
     with school:
-        teacher = StaffFactory()
         incident = record_incident(
-            viewer=viewer_for(teacher), pupil_id=PupilFactory().pk, text="Bruise on arm.",
+            viewer=viewer_for(StaffFactory(role="SLT")),
+            pupil_id=PupilFactory().pk,
+            text="Bruise on arm.",
             category_ids=[Category.objects.get(name="Injury/Bruise").pk],
             occurred_at=timezone.now(),
-        )  # fmt: skip
+        )
         assert "cannot change" in _refused(
             "UPDATE concerns_incident SET text = 'gone' WHERE id = %s", [incident.pk]
         )

@@ -44,6 +44,7 @@ def people(abbey):
             "dsl": StaffFactory(email="lead@abbey.example", role="Safeguarding team"),
             "slt": StaffFactory(email="deputy@abbey.example", role="SLT"),
             "pupil": PupilFactory(legal_first_name="Amara", legal_last_name="Okafor", form=form),
+            "classmate": PupilFactory(legal_first_name="Cara", legal_last_name="Ndlovu", form=form),
             "other": PupilFactory(legal_first_name="Ben", legal_last_name="Hollis"),
         }
 
@@ -82,7 +83,7 @@ def test_a_teacher_records_an_incident_through_the_form(abbey, people):
             "categories": [_category("Cause for Concern")],
             "occurred_at": _now_text(),
             "status": "active",
-            "link_pupil": [people["other"].pk],
+            "link_pupil": [people["classmate"].pk],
             "link_role": ["witness"],
             "mark_side": ["back"],
             "mark_x": ["480"],
@@ -140,9 +141,9 @@ def test_without_javascript_the_pupil_is_found_and_chosen_by_buttons(abbey, peop
     chosen = client.post("/incidents/new/", {"choose_pupil": people["pupil"].pk})
     assert f'name="pupil" value="{people["pupil"].pk}"' in chosen.content.decode()
     linked = client.post(
-        "/incidents/new/", {"pupil": people["pupil"].pk, "add_link": people["other"].pk}
+        "/incidents/new/", {"pupil": people["pupil"].pk, "add_link": people["classmate"].pk}
     )
-    assert f'name="link_pupil" value="{people["other"].pk}"' in linked.content.decode()
+    assert f'name="link_pupil" value="{people["classmate"].pk}"' in linked.content.decode()
     marked = client.post("/incidents/new/", {"add_mark": "1"})
     assert 'name="mark_kind"' in marked.content.decode()
     with abbey:
@@ -161,8 +162,10 @@ def test_the_type_ahead_finds_pupils_on_roll_by_name_only(abbey, people):
     assert "Amara Okafor" in html
     assert "Amy Left" not in html
     assert people["pupil"].upn not in html
-    linked = client.get("/pick/link/", {"id": people["other"].pk}).content.decode()
-    assert 'name="link_role"' in linked and "Ben Hollis" in linked
+    linked = client.get("/pick/link/", {"id": people["classmate"].pk}).content.decode()
+    assert 'name="link_role"' in linked and "Cara Ndlovu" in linked
+    outside = client.get("/pick/link/", {"id": people["other"].pk})
+    assert outside.status_code == 404 and "Ben Hollis" not in outside.content.decode()
 
 
 def test_pages_need_a_signed_in_member_of_staff_with_a_role(abbey, people):

@@ -17,15 +17,17 @@ from safeguarding.concerns.models import Agency, Attachment, Category, Incident
 from safeguarding.concerns.services import Link, Mark, Upload, record_incident
 from safeguarding.errors import Invalid
 from tests import samples
-from tests.factories import PupilFactory, StaffFactory
+from tests.factories import GroupFactory, PupilFactory, StaffFactory
 
 
 @pytest.fixture
 def at_abbey(abbey):
     with abbey:
+        form = GroupFactory(kind="form")
         yield {
-            "teacher": viewer_for(StaffFactory(email="ta@abbey.example")),
-            "pupil": PupilFactory(),
+            "teacher": viewer_for(StaffFactory(email="ta@abbey.example", groups=[form])),
+            "form": form,
+            "pupil": PupilFactory(form=form),
             "concern": Category.objects.get(name="Cause for Concern"),
             "bullying": Category.objects.get(name="Bullying"),
         }
@@ -50,7 +52,7 @@ def _files_on_disk() -> set[Path]:
 
 def test_a_teacher_records_an_incident_with_everything_the_form_offers(at_abbey):
     dsl = StaffFactory(role="Safeguarding team")
-    witness = PupilFactory()
+    witness = PupilFactory(form=at_abbey["form"])
     incident = _record(
         at_abbey,
         text="  Bruise on left forearm; said her brother did it.  ",
@@ -160,7 +162,7 @@ def test_a_category_the_teacher_may_not_choose_is_refused(at_abbey):
 
 
 def test_linking_the_same_pupil_twice_or_the_subject_is_refused(at_abbey):
-    other = PupilFactory()
+    other = PupilFactory(form=at_abbey["form"])
     for links in (
         [Link(pupil_id=at_abbey["pupil"].pk)],
         [Link(pupil_id=other.pk), Link(pupil_id=other.pk)],
@@ -194,3 +196,13 @@ def test_a_failure_after_files_were_stored_removes_them(at_abbey, monkeypatch):
                 alert_user_ids=[StaffFactory().pk])  # fmt: skip
     assert not Incident.objects.exists()
     assert _files_on_disk() == files_before
+
+
+def test_a_teacher_cannot_record_about_a_pupil_outside_their_groups(at_abbey):
+    with pytest.raises(Invalid) as refused:
+        _record(at_abbey, pupil_id=PupilFactory().pk)
+    assert "pupil" in refused.value.errors
+    with pytest.raises(Invalid) as refused:
+        _record(at_abbey, links=[Link(pupil_id=PupilFactory().pk)])
+    assert "links" in refused.value.errors
+    assert not Incident.objects.exists()
