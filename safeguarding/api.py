@@ -178,17 +178,38 @@ class IncidentListItem(serializers.Serializer):
 class PupilsApi(SchoolApi):
     @extend_schema(responses=PupilSummary(many=True))
     def get(self, request: Request) -> Response:
-        pupils = policy.visible_pupils(request.viewer)
-        query = request.query_params.get("q", "")
-        found = (
-            search_pupils(pupils, query, limit=Page.max_limit)
-            if query
-            else pupils.select_related("form", "year_group").order_by("legal_last_name")
-        )
+        if "q" in request.query_params:
+            raise ValidationError(
+                {"q": ["Search with POST /api/v1/pupils/search/ so names stay out of URLs."]}
+            )
+        pupils = policy.visible_pupils(request.viewer).select_related("form", "year_group")
         page = Page()
-        return page.get_paginated_response(
-            PupilSummary(page.paginate_queryset(found, request, view=self), many=True).data
+        found = page.paginate_queryset(
+            pupils.order_by("legal_last_name", "legal_first_name", "pk"), request, view=self
         )
+        return page.get_paginated_response(PupilSummary(found, many=True).data)
+
+
+class PupilSearchApi(SchoolApi):
+    """A search by name travels in the body, so that no child's name is in a URL or a log."""
+
+    class SearchIn(serializers.Serializer):
+        q = serializers.CharField(max_length=100, help_text="Words that start a name, or a UPN")
+        limit = serializers.IntegerField(min_value=1, max_value=Page.max_limit, default=20)
+
+    class SearchOut(serializers.Serializer):
+        results = PupilSummary(many=True)
+
+    @extend_schema(request=SearchIn, responses=SearchOut)
+    def post(self, request: Request) -> Response:
+        asked = self.SearchIn(data=request.data)
+        asked.is_valid(raise_exception=True)
+        found = search_pupils(
+            policy.visible_pupils(request.viewer),
+            asked.validated_data["q"],
+            limit=asked.validated_data["limit"],
+        )
+        return Response({"results": PupilSummary(found, many=True).data})
 
 
 class PupilApi(SchoolApi):

@@ -6,6 +6,7 @@ from safeguarding import api
 
 urlpatterns = [
     path("pupils/", api.PupilsApi.as_view(), name="api-pupils"),
+    path("pupils/search/", api.PupilSearchApi.as_view(), name="api-pupil-search"),
     path("pupils/<int:pk>/", api.PupilApi.as_view(), name="api-pupil"),
     path("pupils/<int:pk>/chronology/", api.ChronologyApi.as_view(), name="api-chronology"),
     path("groups/", api.GroupsApi.as_view(), name="api-groups"),

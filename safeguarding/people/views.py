@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from safeguarding.access import policy
 from safeguarding.concerns import selectors as concerns
@@ -17,7 +18,9 @@ from safeguarding.web import school_view
 
 @school_view
 def pupils(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    """The search is a POST so that a child's name never sits in a URL, a server log or the
+    browser's history."""
+    query = request.POST.get("q", "").strip() if request.method == "POST" else ""
     visible = policy.visible_pupils(request.viewer)
     found = search_pupils(visible, query, limit=50) if query else None
     return render(
@@ -64,10 +67,12 @@ def _flags(pupil) -> list[tuple[str, bool]]:
 
 
 @school_view
+@require_POST
 def find_pupils(request: HttpRequest) -> HttpResponse:
-    """Type-ahead results: names and forms only, of pupils on roll."""
+    """Type-ahead results: names and forms only, of pupils the viewer may record about.
+    What was typed comes in the body, never the URL."""
     purpose = "link" if request.GET.get("for") == "link" else "subject"
-    query = request.GET.get("link_q" if purpose == "link" else "pupil_q", "")
+    query = request.POST.get("link_q" if purpose == "link" else "pupil_q", "")
     found = search_pupils(policy.recordable_pupils(request.viewer), query)
     return render(
         request, "people/partials/pupil_results.html", {"found": found, "purpose": purpose}

@@ -121,6 +121,8 @@ def test_a_teacher_records_an_incident_and_the_dsl_finds_it_in_the_chronology(se
 
 def _teacher_records_and_dsl_finds(server, browser, evidence) -> None:
     teacher = _sign_in(browser, server, "teacher@bt.example")
+    urls: list[str] = []
+    teacher.on("request", lambda request: urls.append(request.url))
     teacher.get_by_role("link", name="Add incident").first.click()
     expect(teacher.get_by_text("You cannot edit an incident once it is submitted.")).to_be_visible()
     teacher.get_by_label("Begin typing the pupil's name").fill("Zain")
@@ -145,6 +147,7 @@ def _teacher_records_and_dsl_finds(server, browser, evidence) -> None:
     teacher.close()
 
     dsl = _sign_in(browser, server, "dsl@bt.example")
+    dsl.on("request", lambda request: urls.append(request.url))
     dsl.get_by_role("link", name="Pupils").click()
     dsl.get_by_label("Find a pupil").fill("Quill")
     dsl.get_by_role("button", name="Find").click()
@@ -153,3 +156,5 @@ def _teacher_records_and_dsl_finds(server, browser, evidence) -> None:
     expect(chronology.get_by_role("link", name=reference)).to_be_visible()
     expect(chronology.get_by_text("her brother grabbed her")).to_be_visible()
     dsl.close()
+    assert any("/pick/pupils/" in url for url in urls)  # the type-ahead ran
+    assert not [url for url in urls if "zain" in url.lower() or "quill" in url.lower()]

@@ -195,6 +195,23 @@ def test_pupils_and_their_chronology_follow_the_policy(abbey, people):
     assert slt["guardians"] == []
 
 
+def test_pupils_are_searched_by_post_within_what_the_caller_may_see(abbey, people):
+    with abbey:
+        for key, first, last in (("pupil", "Zaina", "Quist"), ("other", "Zack", "Quinn")):
+            people[key].legal_first_name, people[key].legal_last_name = first, last
+            people[key].save()
+    teacher = signed_in(abbey, people["teacher"])
+    found = _post(teacher, "/api/v1/pupils/search/", {"q": "qui"}).json()["results"]
+    assert [p["name"] for p in found] == ["Zaina Quist"]
+    slt = signed_in(abbey, people["slt"])
+    both = _post(slt, "/api/v1/pupils/search/", {"q": "z qui", "limit": 5}).json()["results"]
+    assert [p["name"] for p in both] == ["Zack Quinn", "Zaina Quist"]
+    refused = teacher.get("/api/v1/pupils/", {"q": "qui"})
+    assert refused.status_code == 400 and "POST" in refused.json()["q"][0]
+    empty = _post(teacher, "/api/v1/pupils/search/", {"q": ""})
+    assert empty.status_code == 400 and "q" in empty.json()
+
+
 def test_categories_show_titles_by_role_and_only_dsls_add_them(abbey, people):
     teacher = signed_in(abbey, people["teacher"])
     names = {c["name"]: c["may_record"] for c in teacher.get("/api/v1/categories/").json()}

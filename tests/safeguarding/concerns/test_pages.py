@@ -156,9 +156,10 @@ def test_the_type_ahead_finds_pupils_on_roll_by_name_only(abbey, people):
         PupilFactory(
             legal_first_name="Amy",
             legal_last_name="Left",
+            form=people["pupil"].form,
             leaving_date=timezone.localdate() - datetime.timedelta(days=3),
         )
-    html = client.get("/pick/pupils/", {"pupil_q": "am", "for": "subject"}).content.decode()
+    html = client.post("/pick/pupils/?for=subject", {"pupil_q": "am"}).content.decode()
     assert "Amara Okafor" in html
     assert "Amy Left" not in html
     assert people["pupil"].upn not in html
@@ -170,7 +171,7 @@ def test_the_type_ahead_finds_pupils_on_roll_by_name_only(abbey, people):
 
 def test_pages_need_a_signed_in_member_of_staff_with_a_role(abbey, people):
     anonymous = Client(HTTP_HOST="abbey.localhost")
-    assert anonymous.get("/pick/pupils/?pupil_q=am").status_code == 302
+    assert anonymous.post("/pick/pupils/", {"pupil_q": "am"}).status_code == 302
     from tests.factories import UserFactory
 
     with abbey:
@@ -230,8 +231,21 @@ def test_teachers_see_only_the_pupils_of_their_groups(abbey, people):
     client = signed_in(abbey, people["teacher"])
     assert client.get(f"/pupils/{people['pupil'].pk}/").status_code == 200
     assert client.get(f"/pupils/{people['other'].pk}/").status_code == 404
-    listed = client.get("/pupils/", {"q": "o"}).content.decode()
+    listed = client.post("/pupils/", {"q": "o"}).content.decode()
     assert "Amara Okafor" in listed and "Ben Hollis" not in listed
+
+
+def test_names_typed_into_a_search_never_travel_in_a_url(abbey, people):
+    client = signed_in(abbey, people["teacher"])
+    assert client.get("/pick/pupils/?for=subject&pupil_q=amara").status_code == 405
+    ignored = client.get("/pupils/", {"q": "amara"}).content.decode()
+    assert "Amara Okafor" not in ignored
+    for page in ("/pupils/", "/incidents/new/"):
+        html = client.get(page).content.decode()
+        assert 'method="get"' not in html and 'hx-get="/pick/pupils' not in html
+    form = client.get("/incidents/new/").content.decode()
+    assert 'hx-post="/pick/pupils/?for=subject" hx-params="pupil_q"' in form
+    assert 'hx-post="/pick/pupils/?for=link" hx-params="link_q"' in form
 
 
 def test_the_dashboard_lists_my_incidents_alerts_and_overdue_actions(abbey, people):
