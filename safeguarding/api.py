@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound as Http404
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -91,10 +91,20 @@ class FileOut(serializers.Serializer):
     size = serializers.IntegerField()
 
 
+def _pupil_shown(pupil, incident) -> dict:
+    """A pupil as an incident shows them: by initials once a DSL has hidden names."""
+    data = PupilSummary(pupil).data
+    if incident.names_hidden:
+        data["name"] = pupil.initials
+    return data
+
+
 class ActionOut(serializers.Serializer):
+    """Give it the incident in its context ("incident") so names stay hidden when they are."""
+
     id = serializers.IntegerField()
     kind = serializers.CharField()
-    text = serializers.CharField()
+    text = serializers.SerializerMethodField()
     occurred_at = serializers.DateTimeField()
     recorded_at = serializers.DateTimeField()
     recorded_by = serializers.SerializerMethodField()
@@ -105,6 +115,9 @@ class ActionOut(serializers.Serializer):
     overdue = serializers.SerializerMethodField()
     completed_at = serializers.DateTimeField(source="completion.completed_at", default=None)
     files = FileOut(source="attachments.all", many=True)
+
+    def get_text(self, action) -> str:
+        return selectors.shown_text(self.context["incident"], action.text)
 
     def get_recorded_by(self, action) -> str:
         return _initials(action.recorded_by)
@@ -119,7 +132,7 @@ class ActionOut(serializers.Serializer):
 class IncidentOut(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    pupil = PupilSummary()
+    pupil = serializers.SerializerMethodField()
     text = serializers.SerializerMethodField()
     categories = CategoryOut(source="categories.all", many=True)
     status = serializers.CharField()
@@ -132,17 +145,25 @@ class IncidentOut(serializers.Serializer):
     marks = serializers.SerializerMethodField()
     agencies = serializers.SerializerMethodField()
     files = serializers.SerializerMethodField()
-    actions = ActionOut(source="actions.all", many=True)
+    actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(PupilSummary)
+    def get_pupil(self, incident) -> dict:
+        return _pupil_shown(incident.pupil, incident)
 
     def get_text(self, incident) -> str:
         return selectors.display_text(incident)
+
+    @extend_schema_field(ActionOut(many=True))
+    def get_actions(self, incident) -> list[dict]:
+        return ActionOut(incident.actions.all(), many=True, context={"incident": incident}).data
 
     def get_recorded_by(self, incident) -> str:
         return _initials(incident.recorded_by)
 
     def get_linked(self, incident) -> list[dict]:
         return [
-            {"pupil": PupilSummary(link.pupil).data, "role": link.role}
+            {"pupil": _pupil_shown(link.pupil, incident), "role": link.role}
             for link in incident.links.all()
         ]
 
@@ -162,7 +183,7 @@ class IncidentOut(serializers.Serializer):
 class IncidentListItem(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    pupil = PupilSummary()
+    pupil = serializers.SerializerMethodField()
     categories = CategoryOut(source="categories.all", many=True)
     status = serializers.CharField()
     occurred_at = serializers.DateTimeField()
@@ -170,6 +191,10 @@ class IncidentListItem(serializers.Serializer):
 
     def get_recorded_by(self, incident) -> str:
         return _initials(incident.recorded_by)
+
+    @extend_schema_field(PupilSummary)
+    def get_pupil(self, incident) -> dict:
+        return _pupil_shown(incident.pupil, incident)
 
 
 # Pupils and groups -----------------------------------------------------------------------------
@@ -408,7 +433,8 @@ class ActionsApi(SchoolApi):
     @extend_schema(responses=ActionOut(many=True))
     def get(self, request: Request, pk: int) -> Response:
         incident = selectors.incident_detail(request.viewer, pk)
-        return Response(ActionOut(incident.actions.all(), many=True).data)
+        actions = ActionOut(incident.actions.all(), many=True, context={"incident": incident})
+        return Response(actions.data)
 
     @extend_schema(request=ActionIn, responses={201: ActionOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -421,7 +447,8 @@ class ActionsApi(SchoolApi):
             due_date=data["due_date"], alert_user_ids=data["alert"],
             uploads=[services.Upload(file=f, name=f.name) for f in files],
         )  # fmt: skip
-        return Response(ActionOut(action).data, status=status.HTTP_201_CREATED)
+        shown = ActionOut(action, context={"incident": action.incident})
+        return Response(shown.data, status=status.HTTP_201_CREATED)
 
 
 class FileApi(SchoolApi):

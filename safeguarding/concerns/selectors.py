@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -71,23 +72,40 @@ def incident_detail(viewer: Viewer, incident_id: int) -> Incident:
     return incident
 
 
-def display_text(incident: Incident) -> str:
-    """The incident's text as shown: with names hidden, the pupils on the incident appear
-    as their initials (the stored text never changes)."""
-    if not incident.names_hidden:
-        return incident.text
-    text = incident.text
-    for pupil in [incident.pupil, *(link.pupil for link in incident.links.all())]:
-        for name in {pupil.full_name, f"{pupil.legal_first_name} {pupil.legal_last_name}"}:
-            text = re.sub(re.escape(name), pupil.initials, text, flags=re.IGNORECASE)
-        for name in {pupil.first_name, pupil.last_name, pupil.legal_first_name}:
-            text = re.sub(rf"\b{re.escape(name)}\b", pupil.initials, text, flags=re.IGNORECASE)
+def hide_names(text: str, pupils: Iterable[Pupil]) -> str:
+    """Each pupil's names, whole or any one of them, legal or preferred, become the pupil's
+    initials. Whole names go first so that "Amara Okafor" becomes "AO", not "AO AO"."""
+    for pupil in pupils:
+        names = {
+            pupil.full_name,
+            f"{pupil.legal_first_name} {pupil.legal_last_name}",
+            pupil.first_name,
+            pupil.last_name,
+            pupil.legal_first_name,
+            pupil.legal_last_name,
+        }
+        longest_first = sorted((n for n in names if n.strip()), key=len, reverse=True)
+        pattern = "|".join(re.escape(name) for name in longest_first)
+        text = re.sub(rf"\b(?:{pattern})\b", pupil.initials, text, flags=re.IGNORECASE)
     return text
+
+
+def shown_text(incident: Incident, text: str) -> str:
+    """Text written on an incident (its own, an action's) as it is shown: with the pupils'
+    names as initials once a DSL has hidden them. The stored text never changes."""
+    if not incident.names_hidden:
+        return text
+    return hide_names(text, [incident.pupil, *(link.pupil for link in incident.links.all())])
+
+
+def display_text(incident: Incident) -> str:
+    return shown_text(incident, incident.text)
 
 
 def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:
     """The pupil's incidents (as subject or linked), their actions and DSL changes, newest
-    first, limited to what the viewer may see. Five queries however long it is."""
+    first, limited to what the viewer may see. Five queries however long it is; seven when
+    a DSL has hidden the names on some of them."""
     roles = dict(LinkedPupil.objects.filter(pupil=pupil).values_list("incident_id", "role"))
     role_names = dict(LinkedPupil.Role.choices)
     incidents = list(
@@ -96,6 +114,11 @@ def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:
         .values("pk", "pupil_id", "text", "occurred_at", "names_hidden", *_author("recorded_by"))
     )
     ids = [row["pk"] for row in incidents]
+    hidden = _pupils_of([row["pk"] for row in incidents if row["names_hidden"]])
+
+    def shown(incident_id: int, text: str) -> str:
+        return hide_names(text, hidden[incident_id]) if incident_id in hidden else text
+
     labels: dict[int, list[str]] = {pk: [] for pk in ids}
     pairs = IncidentCategory.objects.filter(incident__in=ids).values_list(
         "incident_id", "category_id"
@@ -109,7 +132,7 @@ def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:
             kind="incident",
             incident_id=row["pk"],
             author=_initials(row, "recorded_by"),
-            text="" if row["names_hidden"] else row["text"],
+            text=shown(row["pk"], row["text"]),
             labels=tuple(labels[row["pk"]]),
             role=role_names[roles[row["pk"]]] if row["pupil_id"] != pupil.pk else "",
         )
@@ -126,7 +149,7 @@ def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:
                 incident_id=row["incident_id"],
                 author=_initials(row, "recorded_by"),
                 what=action_kinds[row["kind"]],
-                text=row["text"],
+                text=shown(row["incident_id"], row["text"]),
                 action_id=row["pk"],
             )
         )
@@ -141,11 +164,24 @@ def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:
                 incident_id=row["incident_id"],
                 author=_initials(row, "changed_by"),
                 what=change_kinds[row["kind"]],
-                text=row["reason"],
+                text=shown(row["incident_id"], row["reason"]),
             )
         )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
+
+
+def _pupils_of(incident_ids: list[int]) -> dict[int, list[Pupil]]:
+    """The pupils named on each incident (subject and linked), for hiding their names; no
+    query when there are none."""
+    if not incident_ids:
+        return {}
+    named: dict[int, list[Pupil]] = {pk: [] for pk in incident_ids}
+    for incident in Incident.objects.filter(pk__in=incident_ids).select_related("pupil"):
+        named[incident.pk].append(incident.pupil)
+    for link in LinkedPupil.objects.filter(incident__in=incident_ids).select_related("pupil"):
+        named[link.incident_id].append(link.pupil)
+    return named
 
 
 def _author(field: str) -> tuple[str, str]:

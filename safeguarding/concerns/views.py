@@ -192,7 +192,14 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "incident": incident,
             "text": selectors.display_text(incident),
-            "actions": [(action, selectors.is_overdue(action)) for action in actions],
+            "actions": [
+                (action, selectors.is_overdue(action), selectors.shown_text(incident, action.text))
+                for action in actions
+            ],
+            "changes": [
+                (change, selectors.shown_text(incident, change.reason))
+                for change in incident.changes.all()
+            ],
             "may_add_action": not incident.pupil.is_archived,
             "may_change": policy.may_change_incident(viewer),
             "statuses": Status.choices,
