@@ -87,12 +87,16 @@ def local_now_text() -> str:
     return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
+_LARGEST = 2**63 - 1  # PostgreSQL's bigint: a larger number would fail in the query
+
+
 def to_int(value, default=None):
-    """The value as an integer, or `default` when it is not one."""
+    """The value as an integer an id can hold, or `default` when it is not one."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return default
+    return number if -_LARGEST <= number <= _LARGEST else default
 
 
 def _ints(values) -> list[int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -402,7 +402,9 @@ def rename_category(*, viewer: Viewer, category_id: int, name: str) -> Category:
 
 
 def move_category(*, viewer: Viewer, category_id: int, parent_id: int | None) -> Category:
-    """Re-parent a category (or make it top-level); categories are two levels deep."""
+    """Re-parent a category (or make it top-level); categories are two levels deep. Moved
+    under a restricted category it becomes restricted too; moved out, it stays as it was, so
+    a move never widens who may read what was recorded in it."""
     _require_admin(viewer)
     category = _category(category_id)
     problems = _Problems()
@@ -415,7 +417,8 @@ def move_category(*, viewer: Viewer, category_id: int, parent_id: int | None) ->
     try:
         with transaction.atomic():
             category.parent = parent
-            category.save(update_fields=["parent"])
+            category.restricted = category.restricted or bool(parent and parent.restricted)
+            category.save(update_fields=["parent", "restricted"])
     except IntegrityError:
         raise Invalid({"parent": "There is already a category of that name there."}) from None
     return category
@@ -440,11 +443,15 @@ def delete_category(*, viewer: Viewer, category_id: int) -> None:
     used = IncidentCategory.objects.filter(
         Q(category=category) | Q(category__parent=category)
     ).exists()
+    refusal = {NON_FIELD: f"{category.label} has been used, so it can only be retired."}
     if used:
-        raise Invalid({NON_FIELD: f"{category.label} has been used, so it can only be retired."})
-    with transaction.atomic():
-        category.children.all().delete()
-        category.delete()
+        raise Invalid(refusal)
+    try:
+        with transaction.atomic():
+            category.children.all().delete()
+            category.delete()
+    except ProtectedError:  # an incident used it since the check above
+        raise Invalid(refusal) from None
 
 
 def add_agency(*, viewer: Viewer, name: str) -> Agency:

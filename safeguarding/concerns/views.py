@@ -72,9 +72,7 @@ def add_incident(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer
     if request.method != "POST":
         draft = IncidentDraft(occurred_at_text=local_now_text())
-        chosen = request.GET.get("pupil")
-        if chosen and chosen.isdigit():
-            draft.pupil_id = int(chosen)
+        draft.pupil_id = to_int(request.GET.get("pupil"))
         return _incident_form(request, draft)
 
     draft = parse_incident(request.POST, request.FILES)
@@ -110,7 +108,7 @@ def add_incident(request: HttpRequest) -> HttpResponse:
 
 def _apply_step(draft: IncidentDraft, step: str, data) -> IncidentDraft:
     value = data.get(step, "")
-    number = int(value) if value.isdigit() else None
+    number = to_int(value)
     if step == "choose_pupil":
         draft.pupil_id = number
     elif step == "clear_pupil":

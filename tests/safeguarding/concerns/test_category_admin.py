@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from safeguarding.access import policy
 from safeguarding.access.policy import viewer_for
-from safeguarding.concerns.models import Agency, Category
+from safeguarding.concerns.models import Agency, Category, IncidentCategory
 from safeguarding.concerns.services import (
     add_agency,
     add_category,
@@ -82,6 +82,20 @@ def test_renaming_and_moving(dsl):
     assert move_category(viewer=dsl, category_id=bullying.pk, parent_id=None).parent is None
 
 
+def test_a_category_moved_under_a_restricted_one_is_restricted_and_stays_so(abbey, dsl):
+    with abbey:
+        slt = viewer_for(StaffFactory(role="SLT"))
+    bullying = Category.objects.get(name="Bullying")
+    assert not bullying.restricted and policy.may_read_category(slt, bullying.pk)
+    protection = Category.objects.get(name="Child Protection")
+    moved = move_category(viewer=dsl, category_id=bullying.pk, parent_id=protection.pk)
+    assert Category.objects.get(pk=bullying.pk).restricted
+    slt.forget_categories()
+    assert not policy.may_read_category(slt, moved.pk)
+    back = move_category(viewer=dsl, category_id=bullying.pk, parent_id=None)
+    assert back.parent is None and Category.objects.get(pk=bullying.pk).restricted
+
+
 def test_a_used_category_is_retired_not_deleted_and_stays_on_its_incidents(dsl):
     bullying = Category.objects.get(name="Bullying")
     incident = record_incident(
@@ -95,6 +109,21 @@ def test_a_used_category_is_retired_not_deleted_and_stays_on_its_incidents(dsl):
     assert "Bullying" not in {c.name for c in policy.recordable_categories(dsl)}
     retire_category(viewer=dsl, category_id=bullying.pk, retired=False)
     assert "Bullying" in {c.name for c in policy.recordable_categories(dsl)}
+
+
+def test_a_category_used_while_it_is_being_deleted_is_refused_and_kept(dsl, monkeypatch):
+    bullying = Category.objects.get(name="Bullying")
+    record_incident(
+        viewer=dsl, pupil_id=PupilFactory().pk, text="Name-calling.",
+        category_ids=[bullying.pk], occurred_at=timezone.now(),
+    )  # fmt: skip
+    # As if the incident arrived between the check and the delete.
+    monkeypatch.setattr(
+        IncidentCategory.objects, "filter", lambda *a, **kw: IncidentCategory.objects.none()
+    )
+    with pytest.raises(Invalid, match="has been used, so it can only be retired"):
+        delete_category(viewer=dsl, category_id=bullying.pk)
+    assert Category.objects.filter(pk=bullying.pk).exists()
 
 
 def test_retiring_a_category_retires_its_subcategories(dsl):

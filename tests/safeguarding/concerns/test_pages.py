@@ -389,3 +389,16 @@ def test_only_dsls_reach_the_category_settings(abbey, people):
     )
     with abbey:
         assert not Category.objects.filter(name="Gangs").exists()
+
+
+@pytest.mark.parametrize("junk", ["²", "abc", "-1", "99999999999999999999999", ""])
+def test_a_junk_pupil_id_in_the_form_is_ignored_not_an_error(abbey, people, junk):
+    client = signed_in(abbey, people["teacher"])
+    opened = client.get("/incidents/new/", {"pupil": junk})
+    assert opened.status_code == 200 and 'name="pupil" value=' not in opened.content.decode()
+    for step in ("choose_pupil", "add_link", "remove_link"):
+        response = client.post("/incidents/new/", {step: junk, "text": "Kept"})
+        assert response.status_code == 200, step
+        assert "Kept" in response.content.decode()
+    with abbey:
+        assert not Incident.objects.exists()
