@@ -16,9 +16,10 @@ from moto.server import ThreadedMotoServer
 from haven.embedded import free_port
 from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Category
-from safeguarding.concerns.services import Upload, record_incident
+from safeguarding.concerns.services import Upload, add_action, record_incident
 from tests import samples
 from tests.factories import PupilFactory, StaffFactory
+from tests.faults import fail_once_a_file_is_stored
 
 BUCKET = "haven-test-files"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
@@ -104,11 +105,33 @@ def test_another_school_cannot_reach_a_key(abbey, westleigh, s3):
 
 
 def test_a_failed_incident_leaves_no_object_behind(abbey, s3, monkeypatch):
-    monkeypatch.setattr(
-        "safeguarding.concerns.services._grant",
-        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")),
-    )
-    before = s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0)
+    before = _keys(s3)
+    stored = fail_once_a_file_is_stored(monkeypatch)
     with abbey, pytest.raises(RuntimeError):
         _record_with_file()
-    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == before
+    assert len(stored) == 1
+    assert _keys(s3) == before
+
+
+def test_a_failed_action_leaves_no_object_behind(abbey, s3, monkeypatch):
+    with abbey:
+        incident = record_incident(
+            viewer=viewer_for(StaffFactory(role="SLT")), pupil_id=PupilFactory().pk,
+            text="Injury at play.", occurred_at=timezone.now(),
+            category_ids=[Category.objects.get(name="Cause for Concern").pk],
+        )  # fmt: skip
+        before = _keys(s3)
+        stored = fail_once_a_file_is_stored(monkeypatch)
+        with pytest.raises(RuntimeError):
+            add_action(
+                viewer=viewer_for(StaffFactory(role="SLT")), incident_id=incident.pk,
+                kind="note", text="Form from the office.",
+                uploads=[Upload(file=BytesIO(samples.PDF), name="office.pdf")],
+            )  # fmt: skip
+    assert len(stored) == 1
+    assert _keys(s3) == before
+
+
+def _keys(s3) -> set[str]:
+    listed = s3.list_objects_v2(Bucket=BUCKET)
+    return {item["Key"] for item in listed.get("Contents", [])}

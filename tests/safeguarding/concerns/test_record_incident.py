@@ -14,10 +14,11 @@ from django.utils import timezone
 from safeguarding.access.models import IncidentGrant
 from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Agency, Attachment, Category, Incident
-from safeguarding.concerns.services import Link, Mark, Upload, record_incident
+from safeguarding.concerns.services import Link, Mark, Upload, add_action, record_incident
 from safeguarding.errors import Invalid
 from tests import samples
 from tests.factories import GroupFactory, PupilFactory, StaffFactory
+from tests.faults import fail_once_a_file_is_stored
 
 
 @pytest.fixture
@@ -186,15 +187,28 @@ def test_ids_from_another_school_are_unknown_here(at_abbey, westleigh):
 
 def test_a_failure_after_files_were_stored_removes_them(at_abbey, monkeypatch):
     files_before = _files_on_disk()
-
-    def explode(*args, **kwargs):
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr("safeguarding.concerns.services._grant", explode)
+    stored = fail_once_a_file_is_stored(monkeypatch)
     with pytest.raises(RuntimeError):
-        _record(at_abbey, uploads=[Upload(file=BytesIO(samples.PDF), name="a.pdf")],
-                alert_user_ids=[StaffFactory().pk])  # fmt: skip
+        _record(at_abbey, uploads=[Upload(file=BytesIO(samples.PDF), name="a.pdf")])
+    assert len(stored) == 1
     assert not Incident.objects.exists()
+    assert _files_on_disk() == files_before
+
+
+def test_a_failed_action_removes_the_files_it_stored(at_abbey, monkeypatch):
+    incident = _record(at_abbey)
+    files_before = _files_on_disk()
+    stored = fail_once_a_file_is_stored(monkeypatch)
+    with pytest.raises(RuntimeError):
+        add_action(
+            viewer=at_abbey["teacher"],
+            incident_id=incident.pk,
+            kind="note",
+            text="Photo of the note she wrote.",
+            uploads=[Upload(file=BytesIO(samples.PDF), name="note.pdf")],
+        )
+    assert len(stored) == 1
+    assert not incident.actions.exists()
     assert _files_on_disk() == files_before
 
 
