@@ -23,10 +23,6 @@ class CategoryLevel(models.TextChoices):
     READ = "read", "Read"
     RECORD = "record", "Read and record"
 
-    @property
-    def rank(self) -> int:
-        return list(CategoryLevel).index(self)
-
 
 class Role(models.Model):
     name = models.CharField(max_length=100)

@@ -1,15 +1,13 @@
-"""Writes to a school's people: staff profiles, groups, pupils and guardians. (Schools'
-rolls arrive by MIS import; these are what the import, onboarding and demo data call.)"""
+"""Writes to a school's people. (Rolls of pupils and groups will arrive by MIS import; for
+now onboarding, demo data and tests make them.)"""
 
 from __future__ import annotations
 
 import re
 
-from django.db import transaction
-
 from accounts.models import User
 from safeguarding.access.models import Role
-from safeguarding.people.models import Group, Pupil, StaffMembership, StaffProfile
+from safeguarding.people.models import StaffProfile
 
 
 def initials_for(user: User) -> str:
@@ -28,17 +26,3 @@ def create_staff_profile(
     return StaffProfile.objects.create(
         user=user, role=role, initials=(initials or initials_for(user))[:5], job_title=job_title
     )
-
-
-def create_group(*, name: str, kind: str, staff: list[User] = ()) -> Group:
-    with transaction.atomic():
-        group = Group.objects.create(name=name, kind=kind)
-        StaffMembership.objects.bulk_create(StaffMembership(user=u, group=group) for u in staff)
-    return group
-
-
-def create_pupil(**fields) -> Pupil:
-    pupil = Pupil(**fields)
-    pupil.full_clean()
-    pupil.save()
-    return pupil

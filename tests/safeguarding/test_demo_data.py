@@ -52,9 +52,27 @@ def test_the_same_seed_gives_the_same_pupils(fresh, westleigh):
 
 def test_the_command_reports_what_it_added(fresh):
     out = StringIO()
-    call_command("demo_data", school="synthetic", pupils=30, incidents=40, seed=1, stdout=out)
+    call_command(
+        "demo_data", school="synthetic", pupils=30, incidents=40, seed=1, yes=True, stdout=out
+    )
     assert "Added 30 pupils" in out.getvalue()
     assert "40 incidents" in out.getvalue()
+
+
+def test_the_command_asks_before_adding_incidents_that_can_never_be_deleted(fresh, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    with pytest.raises(CommandError, match=r"can never be deleted\. Pass --yes"):
+        call_command("demo_data", school="synthetic", pupils=3, incidents=2)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "not-the-slug")
+    with pytest.raises(CommandError, match="Nothing was added"):
+        call_command("demo_data", school="synthetic", pupils=3, incidents=2, stdout=StringIO())
+    with fresh:
+        assert not Pupil.objects.exists()
+    monkeypatch.setattr("builtins.input", lambda prompt: "synthetic")
+    out = StringIO()
+    call_command("demo_data", school="synthetic", pupils=3, incidents=2, stdout=out)
+    assert "Added 3 pupils" in out.getvalue()
 
 
 def test_the_command_refuses_an_unknown_school_or_silly_numbers(db):

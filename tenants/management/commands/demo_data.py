@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--incidents", type=int, default=1000)
         parser.add_argument("--phase", choices=list(PHASES), default="secondary")
         parser.add_argument("--seed", type=int, help="Repeat the same data.")
+        parser.add_argument(
+            "--yes", action="store_true", help="Do not ask: incidents can never be deleted."
+        )
 
     def handle(self, *args, **options) -> None:
         if options["pupils"] < 1 or options["incidents"] < 0:
@@ -28,6 +32,7 @@ class Command(BaseCommand):
             school = get_school(options["school"])
         except TenancyError as error:
             raise CommandError(error.message) from None
+        self._confirm(school, options)
         started = time.monotonic()
         with school:
             try:
@@ -47,3 +52,19 @@ class Command(BaseCommand):
                 f"{time.monotonic() - started:.1f} s."
             )
         )
+
+    def _confirm(self, school, options) -> None:
+        """Submitted incidents can never be deleted, so demo incidents added to a real school
+        would stay in it for good: ask for the slug, or --yes."""
+        if options["yes"] or not options["incidents"]:
+            return
+        warning = (
+            f"This adds {options['incidents']} synthetic incidents to {school.name}. "
+            "Incidents can never be deleted."
+        )
+        if not sys.stdin.isatty():
+            raise CommandError(f"{warning} Pass --yes to go ahead.")
+        self.stdout.write(warning)
+        typed = input(f"Type the school's slug ({school.slug}) to go ahead: ").strip()
+        if typed != school.slug:
+            raise CommandError("Nothing was added.")

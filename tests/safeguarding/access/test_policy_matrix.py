@@ -171,6 +171,28 @@ def test_being_alerted_or_forwarded_grants_reading_even_restricted_incidents(abb
         assert _sees(viewer_for(staff), incident)
 
 
+PASS_ON = {
+    # Someone alerted to the incident: may they alert others or assign them an action?
+    ("Behaviour",): (True, True, True, True, True),
+    ("Child Protection",): (True, False, False, False, False),
+    ("SEND", "Behaviour"): (True, True, True, True, True),
+    ("Behaviour", "Child Protection"): (True, False, False, False, False),
+}
+
+
+@pytest.mark.parametrize(("categories", "role"), [(c, r) for c in PASS_ON for r in ROLES])
+def test_who_may_pass_on_an_incident_they_were_alerted_to(abbey, categories, role):
+    with abbey:
+        incident = _incident(*categories)
+        staff = StaffFactory(role=role)
+        IncidentGrant.objects.create(
+            incident=incident, user=staff, reason="alerted", granted_by=incident.recorded_by
+        )
+        viewer = viewer_for(staff)
+        assert _sees(viewer, incident)
+        assert policy.may_pass_on(viewer, incident) is PASS_ON[categories][ROLES.index(role)]
+
+
 @pytest.mark.parametrize("role", ["Teachers", "Support staff", "Heads of School"])
 def test_staff_keep_reading_their_own_incident_after_a_dsl_restricts_it(abbey, role):
     with abbey:

@@ -66,6 +66,23 @@ def test_forwarding_lets_the_team_member_read_the_incident(case):
     assert policy.visible_incidents(viewer_for(colleague)).filter(pk=case["incident"].pk)
 
 
+def test_an_alerted_teacher_adds_a_note_but_cannot_pass_a_restricted_incident_on(case):
+    teacher = StaffFactory()
+    IncidentGrant.objects.create(
+        incident=case["incident"], user=teacher, reason="alerted", granted_by=case["dsl"].user
+    )
+    colleague = StaffFactory()
+    for passing_on in ({"assignee_id": colleague.pk}, {"alert_user_ids": [colleague.pk]}):
+        with pytest.raises(Invalid, match="Only the safeguarding team can pass this"):
+            add_action(viewer=viewer_for(teacher), incident_id=case["incident"].pk,
+                       kind="note", text="Told her head of year.", **passing_on)  # fmt: skip
+    assert not case["incident"].actions.exists()
+    assert not policy.visible_incidents(viewer_for(colleague)).filter(pk=case["incident"].pk)
+    note = add_action(viewer=viewer_for(teacher), incident_id=case["incident"].pk, kind="note",
+                      text="She came back to talk at break.")  # fmt: skip
+    assert note.recorded_by == teacher
+
+
 def test_someone_who_cannot_see_the_incident_gets_not_found(case):
     teacher = viewer_for(StaffFactory())
     with pytest.raises(NotFound):

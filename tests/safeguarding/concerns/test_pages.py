@@ -402,3 +402,39 @@ def test_a_junk_pupil_id_in_the_form_is_ignored_not_an_error(abbey, people, junk
         assert "Kept" in response.content.decode()
     with abbey:
         assert not Incident.objects.exists()
+
+
+def test_a_hidden_incident_answers_exactly_as_a_missing_one_does(abbey, people):
+    with abbey:
+        hidden = record_incident(
+            viewer=viewer_for(people["dsl"]),
+            pupil_id=people["pupil"].pk,
+            text="Disclosure.",
+            category_ids=[_category("Child Protection")],
+            occurred_at=timezone.now(),
+            uploads=[Upload(file=BytesIO(samples.TEXT), name="note.txt")],
+        )
+        file_id = hidden.attachments.get().pk
+    client = signed_in(abbey, people["teacher"])
+    missing = 10**9
+    for path in (
+        "/incidents/{}/",
+        "/incidents/{}/actions/new/",
+        "/files/{}/",
+        "/api/v1/incidents/{}/",
+        "/api/v1/incidents/{}/actions/",
+        "/api/v1/files/{}/",
+    ):
+        real = file_id if "files" in path else hidden.pk
+        there, absent = client.get(path.format(real)), client.get(path.format(missing))
+        assert there.status_code == absent.status_code == 404, path
+        assert _unmasked(there) == _unmasked(absent), path
+    assert _unmasked(client.get(f"/pupils/{people['other'].pk}/")) == _unmasked(
+        client.get(f"/pupils/{missing}/")
+    )
+
+
+def _unmasked(response) -> str:
+    """The body without its CSRF token, which Django masks afresh on every page."""
+    body = re.sub(r'"X-CSRFToken": "[^"]+"', "", response.content.decode())
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
