@@ -48,14 +48,14 @@ def _prepare() -> dict:
     import django
 
     django.setup()
-    from django.db import connections
+    from django.db import connections, transaction
     from django.utils import timezone
 
     from accounts.models import User
     from safeguarding.access.models import Role
     from safeguarding.concerns.models import Action, Category, Incident, IncidentCategory
     from safeguarding.demo_data import generate
-    from safeguarding.people.models import Pupil
+    from safeguarding.people.models import Group, Pupil, StaffMembership
     from safeguarding.people.services import create_staff_profile
     from tenants.schemas import migrate_all_schemas
     from tenants.services import onboard_school
@@ -70,29 +70,35 @@ def _prepare() -> dict:
             user = User.objects.create_user(f"{role[:4].lower()}@bench.example", PASSWORD)
             create_staff_profile(user=user, role=Role.objects.get(name=role))
             staff[role] = user.email
+        # Teachers record about the pupils of their own groups: this one tutors four forms.
+        teacher = User.objects.get(email=staff["Teachers"])
+        forms = list(Group.objects.filter(kind=Group.Kind.FORM).order_by("pk")[:4])
+        StaffMembership.objects.bulk_create(StaffMembership(user=teacher, group=f) for f in forms)
         # One pupil with a 500-entry chronology: 250 incidents, each with an action.
         pupil = Pupil.objects.order_by("pk").first()
         category = Category.objects.get(name="Behaviour")
         author = User.objects.get(email=staff["Teachers"])
-        start = timezone.now() - datetime.timedelta(days=600)
-        incidents = Incident.objects.bulk_create(
-            Incident(pupil=pupil, text=f"Chronology entry {n}.", recorded_by=author,
-                     occurred_at=start + datetime.timedelta(hours=n))
-            for n in range(250)
-        )  # fmt: skip
-        IncidentCategory.objects.bulk_create(
-            IncidentCategory(incident=i, category=category) for i in incidents
-        )
-        Action.objects.bulk_create(
-            Action(incident=i, kind="note", text="Followed up.", recorded_by=author,
-                   occurred_at=i.occurred_at + datetime.timedelta(minutes=20))
-            for i in incidents
-        )  # fmt: skip
+        # One transaction: an incident's categories join it only in the one that records it.
+        with transaction.atomic():
+            start = timezone.now() - datetime.timedelta(days=600)
+            incidents = Incident.objects.bulk_create(
+                Incident(pupil=pupil, text=f"Chronology entry {n}.", recorded_by=author,
+                         occurred_at=start + datetime.timedelta(hours=n))
+                for n in range(250)
+            )  # fmt: skip
+            IncidentCategory.objects.bulk_create(
+                IncidentCategory(incident=i, category=category) for i in incidents
+            )
+            Action.objects.bulk_create(
+                Action(incident=i, kind="note", text="Followed up.", recorded_by=author,
+                       occurred_at=i.occurred_at + datetime.timedelta(minutes=20))
+                for i in incidents
+            )  # fmt: skip
         result = {
             "teacher": staff["Teachers"],
             "dsl": staff["Safeguarding team"],
             "pupils": Pupil.objects.count(),
-            "pupil_ids": list(Pupil.objects.values_list("pk", flat=True)),
+            "pupil_ids": list(Pupil.objects.filter(form__in=forms).values_list("pk", flat=True)),
             "category_ids": [
                 c.pk for c in Category.objects.filter(restricted=False, retired_at__isnull=True)
             ],

@@ -12,7 +12,7 @@ from safeguarding.access.policy import viewer_for
 from safeguarding.access.services import set_category_level
 from safeguarding.concerns.models import Category, Incident, IncidentCategory
 from safeguarding.concerns.services import recategorise
-from tests.factories import GroupFactory, PupilFactory, StaffFactory
+from tests.factories import GroupFactory, PupilFactory, StaffFactory, UserFactory
 
 ROLES = ["Safeguarding team", "SLT", "Heads of School", "Teachers", "Support staff"]
 
@@ -253,6 +253,35 @@ def test_teachers_record_about_their_own_pupils_others_about_anyone_on_roll(abbe
         assert policy.recordable_pupil(teacher, left.pk) is None
         assert {mine, elsewhere} <= set(policy.recordable_pupils(slt))
         assert left not in set(policy.recordable_pupils(slt))
+
+
+def test_the_single_pupil_check_agrees_with_the_list_for_everyone(abbey):
+    with abbey:
+        year, form, set_ = (GroupFactory(kind=k) for k in ("year", "form", "teaching"))
+        pupils = [
+            PupilFactory(year_group=year),
+            PupilFactory(form=form),
+            PupilFactory(),
+            PupilFactory(),
+            PupilFactory(form=form, leaving_date=timezone.localdate()),
+        ]
+        pupils[2].groups.add(set_)
+        viewers = [
+            viewer_for(StaffFactory(role="Teachers", groups=[year])),
+            viewer_for(StaffFactory(role="Teachers", groups=[form, set_])),
+            viewer_for(StaffFactory(role="Teachers")),
+            viewer_for(StaffFactory(role="SLT")),
+            viewer_for(UserFactory()),
+        ]
+        for viewer in viewers:
+            listed = set(policy.recordable_pupils(viewer))
+            one_by_one = {p for p in pupils if policy.recordable_pupil(viewer, p.pk)}
+            assert one_by_one == listed & set(pupils)
+        assert [len(set(policy.recordable_pupils(v)) & set(pupils)) for v in viewers] == [
+            1, 2, 0, 4, 0
+        ]  # fmt: skip
+        for junk in (0, -1, 2**63, 10**30):
+            assert policy.recordable_pupil(viewers[3], junk) is None
 
 
 def test_someone_without_a_role_sees_nothing(abbey):
