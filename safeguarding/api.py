@@ -85,10 +85,16 @@ class CategoryOut(serializers.Serializer):
 
 
 class FileOut(serializers.Serializer):
+    """Give it the incident in its context ("incident"): with names hidden, files show by
+    number rather than by the name they were uploaded with."""
+
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.SerializerMethodField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
+
+    def get_name(self, attachment) -> str:
+        return selectors.file_label(self.context["incident"], attachment)
 
 
 def _pupil_shown(pupil, incident) -> dict:
@@ -169,7 +175,13 @@ class IncidentOut(serializers.Serializer):
 
     def get_marks(self, incident) -> list[dict]:
         return [
-            {"side": m.side, "x": m.x, "y": m.y, "kind": m.kind, "note": m.note}
+            {
+                "side": m.side,
+                "x": m.x,
+                "y": m.y,
+                "kind": m.kind,
+                "note": selectors.shown_text(incident, m.note),
+            }
             for m in incident.marks.all()
         ]
 
@@ -177,7 +189,8 @@ class IncidentOut(serializers.Serializer):
         return [agency.name for agency in incident.agencies.all()]
 
     def get_files(self, incident) -> list[dict]:
-        return [FileOut(f).data for f in incident.attachments.all() if not f.action_id]
+        files = [f for f in incident.attachments.all() if not f.action_id]
+        return FileOut(files, many=True, context={"incident": incident}).data
 
 
 class IncidentListItem(serializers.Serializer):

@@ -256,8 +256,9 @@ def may_add_action(viewer: Viewer, incident: Incident) -> bool:
 def may_pass_on(viewer: Viewer, incident: Incident) -> bool:
     """Whether the viewer may alert others to the incident or give them an action on it,
     which lets them read it. Reading it only because one was alerted is not enough: that
-    would let need-to-know travel through restricted categories. The safeguarding team may;
-    so may someone who reads it through its categories, or who may record in all of them."""
+    would let need-to-know travel further than the DSL meant. The safeguarding team may; so
+    may someone who reads it through its categories, or who could have recorded it
+    themselves (its pupil is theirs and they may record in all its categories)."""
     if viewer.is_admin:
         return True
     ids = IncidentCategory.objects.filter(incident=incident).values_list("category_id", flat=True)
@@ -266,7 +267,9 @@ def may_pass_on(viewer: Viewer, incident: Incident) -> bool:
         return False
     if all(may_read_category(viewer, category.pk) for category in categories):
         return True
-    return all(may_record_in(viewer, category) for category in categories)
+    return all(may_record_in(viewer, c) for c in categories) and (
+        recordable_pupil(viewer, incident.pupil_id) is not None
+    )
 
 
 # Administration ---------------------------------------------------------------------------

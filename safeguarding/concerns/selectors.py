@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -23,6 +22,7 @@ from safeguarding.concerns.models import (
     LinkedPupil,
     Status,
 )
+from safeguarding.concerns.names import hide_names
 from safeguarding.errors import NotFound
 from safeguarding.people.models import Pupil
 
@@ -40,7 +40,7 @@ class ChronologyEntry:
     incident_id: int
     author: str  # staff initials
     what: str = ""  # the action's or change's kind, in words
-    text: str = ""  # what was written; empty when the incident's names are hidden
+    text: str = ""  # what was written, with initials once the incident's names are hidden
     labels: tuple[str, ...] = ()  # an incident's categories
     role: str = ""  # the pupil's role when the incident is about someone else
     action_id: int | None = None
@@ -72,24 +72,6 @@ def incident_detail(viewer: Viewer, incident_id: int) -> Incident:
     return incident
 
 
-def hide_names(text: str, pupils: Iterable[Pupil]) -> str:
-    """Each pupil's names, whole or any one of them, legal or preferred, become the pupil's
-    initials. Whole names go first so that "Amara Okafor" becomes "AO", not "AO AO"."""
-    for pupil in pupils:
-        names = {
-            pupil.full_name,
-            f"{pupil.legal_first_name} {pupil.legal_last_name}",
-            pupil.first_name,
-            pupil.last_name,
-            pupil.legal_first_name,
-            pupil.legal_last_name,
-        }
-        longest_first = sorted((n for n in names if n.strip()), key=len, reverse=True)
-        pattern = "|".join(re.escape(name) for name in longest_first)
-        text = re.sub(rf"\b(?:{pattern})\b", pupil.initials, text, flags=re.IGNORECASE)
-    return text
-
-
 def shown_text(incident: Incident, text: str) -> str:
     """Text written on an incident (its own, an action's) as it is shown: with the pupils'
     names as initials once a DSL has hidden them. The stored text never changes."""
@@ -100,6 +82,15 @@ def shown_text(incident: Incident, text: str) -> str:
 
 def display_text(incident: Incident) -> str:
     return shown_text(incident, incident.text)
+
+
+def file_label(incident: Incident, attachment: Attachment) -> str:
+    """A file's name as shown. Uploaded names often carry a child's name in a form no text
+    rule can be sure of ("amara.jpg"), so with names hidden a file shows by its number; the
+    download keeps its own name."""
+    if not incident.names_hidden:
+        return attachment.name
+    return f"file-{attachment.pk}{PurePath(attachment.name).suffix.lower()}"
 
 
 def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:

@@ -200,7 +200,8 @@ def add_action(
     if (assignee or alerted) and not policy.may_pass_on(viewer, incident):
         problems.add(
             "assignee" if assignee else "alert",
-            "Only the safeguarding team can pass this incident on to someone else.",
+            "You can add to this incident, but not pass it on: ask the safeguarding team "
+            "to alert or assign someone else.",
         )
     files = _checked_uploads(uploads, problems)
     problems.raise_if_any()

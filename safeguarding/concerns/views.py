@@ -190,15 +190,9 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "incident": incident,
             "text": selectors.display_text(incident),
-            "actions": [
-                (action, selectors.is_overdue(action), selectors.shown_text(incident, action.text))
-                for action in actions
-            ],
-            "changes": [
-                (change, selectors.shown_text(incident, change.reason))
-                for change in incident.changes.all()
-            ],
-            "may_add_action": not incident.pupil.is_archived,
+            "actions": [(action, selectors.is_overdue(action)) for action in actions],
+            "may_add_action": policy.may_add_action(viewer, incident),
+            "may_open_pupil": policy.visible_pupils(viewer).filter(pk=incident.pupil_id).exists(),
             "may_change": policy.may_change_incident(viewer),
             "statuses": Status.choices,
             "risks": Risk.choices[1:],
@@ -215,6 +209,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
 def add_action(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     incident = selectors.incident_detail(viewer, pk)
+    may_pass_on = policy.may_pass_on(viewer, incident)
     errors: dict[str, list[str]] = {}
     data = request.POST if request.method == "POST" else {}
     if request.method == "POST":
@@ -257,9 +252,13 @@ def add_action(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": incident,
             "data": data,
             "errors": errors,
-            "kinds": Action.Kind.choices,
+            "kinds": [
+                (value, label)
+                for value, label in Action.Kind.choices
+                if may_pass_on or value != Action.Kind.FORWARDED
+            ],
             "agencies": Agency.objects.filter(retired_at__isnull=True),
-            "staff": staff_members(),
+            "staff": staff_members() if may_pass_on else None,
             "now": local_now_text(),
         },
         status=400 if errors else 200,

@@ -172,10 +172,11 @@ def test_being_alerted_or_forwarded_grants_reading_even_restricted_incidents(abb
 
 
 PASS_ON = {
-    # Someone alerted to the incident: may they alert others or assign them an action?
-    ("Behaviour",): (True, True, True, True, True),
+    # Someone alerted to an incident about a pupil outside their groups: may they alert
+    # others or assign them an action?
+    ("Behaviour",): (True, True, True, False, False),
     ("Child Protection",): (True, False, False, False, False),
-    ("SEND", "Behaviour"): (True, True, True, True, True),
+    ("SEND", "Behaviour"): (True, True, True, False, False),
     ("Behaviour", "Child Protection"): (True, False, False, False, False),
 }
 
@@ -191,6 +192,23 @@ def test_who_may_pass_on_an_incident_they_were_alerted_to(abbey, categories, rol
         viewer = viewer_for(staff)
         assert _sees(viewer, incident)
         assert policy.may_pass_on(viewer, incident) is PASS_ON[categories][ROLES.index(role)]
+
+
+@pytest.mark.parametrize(("categories", "passes_on"), [(("Behaviour",), True),
+                                                       (("Child Protection",), False)])  # fmt: skip
+def test_a_teacher_passes_on_what_they_could_have_recorded_about_their_own_pupil(
+    abbey, categories, passes_on
+):
+    with abbey:
+        form = GroupFactory(kind="form")
+        incident = _incident(*categories)
+        incident.pupil.form = form
+        incident.pupil.save()
+        teacher = StaffFactory(role="Teachers", groups=[form])
+        IncidentGrant.objects.create(
+            incident=incident, user=teacher, reason="alerted", granted_by=incident.recorded_by
+        )
+        assert policy.may_pass_on(viewer_for(teacher), incident) is passes_on
 
 
 @pytest.mark.parametrize("role", ["Teachers", "Support staff", "Heads of School"])

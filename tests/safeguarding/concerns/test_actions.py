@@ -73,7 +73,7 @@ def test_an_alerted_teacher_adds_a_note_but_cannot_pass_a_restricted_incident_on
     )
     colleague = StaffFactory()
     for passing_on in ({"assignee_id": colleague.pk}, {"alert_user_ids": [colleague.pk]}):
-        with pytest.raises(Invalid, match="Only the safeguarding team can pass this"):
+        with pytest.raises(Invalid, match="not pass it on: ask the safeguarding team"):
             add_action(viewer=viewer_for(teacher), incident_id=case["incident"].pk,
                        kind="note", text="Told her head of year.", **passing_on)  # fmt: skip
     assert not case["incident"].actions.exists()

@@ -10,7 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from safeguarding.access.policy import viewer_for
-from safeguarding.concerns.models import Action, Category, Incident, IncidentCategory, LinkedPupil
+from safeguarding.concerns.models import (
+    Action,
+    Category,
+    Incident,
+    IncidentCategory,
+    IncidentChange,
+    LinkedPupil,
+)
 from safeguarding.concerns.selectors import pupil_chronology
 from safeguarding.concerns.services import set_status
 from tests.factories import PupilFactory, StaffFactory
@@ -67,6 +74,31 @@ def test_a_500_entry_chronology_takes_as_many_queries_as_a_10_entry_one(abbey, r
         long_entries, long_queries = _queries(viewer, long)
     assert (short_entries, long_entries) == (10, 500)
     assert long_queries == short_queries <= 6
+
+
+def _hide_names(pupil, dsl) -> None:
+    """What set_names_hidden does, for every incident at once: a change and the flag."""
+    incidents = Incident.objects.filter(pupil=pupil)
+    IncidentChange.objects.bulk_create(
+        IncidentChange(incident=i, kind="names", before=False, after=True, changed_by=dsl)
+        for i in incidents
+    )
+    incidents.update(names_hidden=True)
+
+
+def test_hidden_names_keep_the_query_count_constant(abbey):
+    with abbey:
+        author, dsl = StaffFactory(), StaffFactory(role="Safeguarding team")
+        short, long = PupilFactory(), PupilFactory()
+        for pupil, entries in ((short, 10), (long, 500)):
+            _history(pupil, author, entries)
+            _hide_names(pupil, dsl)
+        viewer = viewer_for(dsl)
+        viewer.category_levels  # noqa: B018
+        short_entries, short_queries = _queries(viewer, short)
+        long_entries, long_queries = _queries(viewer, long)
+    assert (short_entries, long_entries) == (15, 750)  # each incident's change is a line too
+    assert long_queries == short_queries <= 8
 
 
 def test_entries_come_newest_first_with_actions_changes_and_linked_incidents(abbey):

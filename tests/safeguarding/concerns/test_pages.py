@@ -438,3 +438,24 @@ def _unmasked(response) -> str:
     """The body without its CSRF token, which Django masks afresh on every page."""
     body = re.sub(r'"X-CSRFToken": "[^"]+"', "", response.content.decode())
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+
+
+def test_someone_alerted_to_a_restricted_incident_may_add_to_it_but_not_pass_it_on(abbey, people):
+    with abbey:
+        incident = record_incident(
+            viewer=viewer_for(people["dsl"]),
+            pupil_id=people["other"].pk,
+            text="Disclosure.",
+            category_ids=[_category("Child Protection")],
+            occurred_at=timezone.now(),
+            alert_user_ids=[people["teacher"].pk],
+        )
+    teacher = signed_in(abbey, people["teacher"])
+    page = teacher.get(f"/incidents/{incident.pk}/").content.decode()
+    assert "Ben Hollis" in page and f'href="/pupils/{people["other"].pk}/"' not in page
+    form = teacher.get(f"/incidents/{incident.pk}/actions/new/").content.decode()
+    assert 'name="assignee"' not in form and 'value="forwarded"' not in form
+    assert "ask the safeguarding team" in form
+    dsl_form = signed_in(abbey, people["dsl"]).get(f"/incidents/{incident.pk}/actions/new/")
+    assert 'name="assignee"' in dsl_form.content.decode()
+    assert 'value="forwarded"' in dsl_form.content.decode()
