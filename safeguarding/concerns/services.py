@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import psycopg
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
@@ -125,7 +126,7 @@ def record_incident(
     files = _checked_uploads(uploads, problems)
     problems.raise_if_any()
 
-    with _removing_files_on_failure() as stored:
+    with _refusing_what_went_away(), _removing_files_on_failure() as stored:
         incident = Incident.objects.create(
             pupil=pupil,
             text=text,
@@ -438,21 +439,24 @@ def retire_category(*, viewer: Viewer, category_id: int, retired: bool = True) -
 
 
 def delete_category(*, viewer: Viewer, category_id: int) -> None:
-    """Only a category no incident has ever used may be deleted; others are retired."""
+    """Only a category no incident has ever used may be deleted; others are retired. The
+    category is locked while it is checked and deleted: an incident recorded in it at that
+    moment either commits first, and the delete is refused, or is refused itself."""
     _require_admin(viewer)
     category = _category(category_id)
-    used = IncidentCategory.objects.filter(
-        Q(category=category) | Q(category__parent=category)
-    ).exists()
-    refusal = {NON_FIELD: f"{category.label} has been used, so it can only be retired."}
-    if used:
-        raise Invalid(refusal)
+    refusal = Invalid({NON_FIELD: f"{category.label} has been used, so it can only be retired."})
+    family = Q(pk=category.pk) | Q(parent=category)
     try:
         with transaction.atomic():
+            list(Category.objects.select_for_update().filter(family).values_list("pk"))
+            if IncidentCategory.objects.filter(
+                category__in=Category.objects.filter(family)
+            ).exists():
+                raise refusal
             category.children.all().delete()
             category.delete()
-    except ProtectedError:  # an incident used it since the check above
-        raise Invalid(refusal) from None
+    except (ProtectedError, IntegrityError):
+        raise refusal from None
 
 
 def add_agency(*, viewer: Viewer, name: str) -> Agency:
@@ -640,6 +644,22 @@ def _store(files: list[CheckedFile], *, incident, action, by, stored: list[str])
         attachment.file.save(checked.name, checked.upload, save=False)
         stored.append(attachment.file.name)
         attachment.save()
+
+
+@contextlib.contextmanager
+def _refusing_what_went_away():
+    """References are checked as the transaction commits. One that fails then names
+    something removed while the form was being filled in (a category a DSL deleted that
+    moment): the person is told, and nothing is saved."""
+    try:
+        yield
+    except IntegrityError as error:
+        if not isinstance(error.__cause__, psycopg.errors.ForeignKeyViolation):
+            raise
+        raise Invalid(
+            {NON_FIELD: "Something you chose was removed while you were writing, so nothing "
+                        "was saved. Check the form and submit it again."}
+        ) from None  # fmt: skip
 
 
 @contextlib.contextmanager

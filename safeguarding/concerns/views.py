@@ -123,7 +123,7 @@ def _apply_step(draft: IncidentDraft, step: str, data) -> IncidentDraft:
         draft.alert_ids = [pk for pk in draft.alert_ids if pk != number]
     elif step == "add_mark":
         draft.marks.append(services.Mark(side="front", x=500, y=500, kind="bruise"))
-    elif step == "remove_mark" and number is not None and number < len(draft.marks):
+    elif step == "remove_mark" and number is not None and 0 <= number < len(draft.marks):
         draft.marks.pop(number)
     return draft
 

@@ -400,6 +400,10 @@ def test_a_junk_pupil_id_in_the_form_is_ignored_not_an_error(abbey, people, junk
         response = client.post("/incidents/new/", {step: junk, "text": "Kept"})
         assert response.status_code == 200, step
         assert "Kept" in response.content.decode()
+    mark = {"side": "front", "x": "10", "y": "20", "kind": "bruise", "note": ""}
+    two_marks = {f"mark_{field}": [value, value] for field, value in mark.items()}
+    kept = client.post("/incidents/new/", {"remove_mark": junk, **two_marks}).content.decode()
+    assert kept.count('name="mark_kind"') == 3  # the two marks and the row template
     with abbey:
         assert not Incident.objects.exists()
 

@@ -4,13 +4,19 @@ so they run on a school committed for the purpose and a connection of their own.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import psycopg
 import pytest
+from django.db import connection
 from django.utils import timezone
 
+from accounts.models import User
 from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Agency, Category
-from safeguarding.concerns.services import record_incident
+from safeguarding.concerns.services import add_category, record_incident
+from safeguarding.errors import NON_FIELD, Invalid
 from tenants.models import School
 from tenants.schemas import drop_schema
 from tenants.services import onboard_school
@@ -138,3 +144,60 @@ def test_a_change_recorded_in_an_earlier_transaction_does_not_open_the_incident(
         "UPDATE concerns_incident SET status = 'closed' WHERE id = %s",
         (committed["incident"],),
     )
+
+
+def _in_a_thread(work):
+    """Run `work` on a connection of its own, committing as the app does outside tests;
+    returns a join() that gives what it returned or raised."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            with School.objects.get(slug=SLUG):
+                outcome.append(work())
+        except Exception as error:
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def join():
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the thread did not finish"
+        return outcome[0]
+
+    return join
+
+
+def test_an_incident_whose_category_is_deleted_as_it_commits_is_refused_whole(committed, sql):
+    def dsl():
+        return viewer_for(User.objects.get(pk=committed["dsl"]))
+
+    category = _in_a_thread(
+        lambda: add_category(viewer=dsl(), name="Raced", standard="mental_health").pk
+    )()
+    sql.execute("DELETE FROM concerns_category WHERE id = %s", (category,))  # not yet committed
+    recorded = _in_a_thread(
+        lambda: record_incident(
+            viewer=dsl(),
+            pupil_id=committed["other"],
+            text="Raced.",
+            category_ids=[category],
+            occurred_at=timezone.now(),
+        )
+    )
+    with psycopg.connect(url_of_test_database(), autocommit=True) as watcher:
+        for _ in range(100):  # until the incident's commit waits on the deleted category
+            if watcher.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0]:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the incident never waited for the category")
+    sql.commit()
+    refused = recorded()
+    assert isinstance(refused, Invalid), refused
+    assert "removed while you were writing" in refused.errors[NON_FIELD][0]
+    count = "SELECT count(*) FROM concerns_incident WHERE text = 'Raced.'"
+    assert sql.execute(count).fetchone()[0] == 0
