@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
+from django.utils.http import content_disposition_header
 from django_tenants.files.storage import TenantFileSystemStorage
 from storages.backends.s3 import S3Storage
 
@@ -18,7 +19,7 @@ LINK_SECONDS = 60
 class SchoolFileSystemStorage(TenantFileSystemStorage):
     """var/media/<schema>/...; files are served by Haven itself after the policy agrees."""
 
-    def private_url(self, name: str, *, filename: str, content_type: str) -> str | None:
+    def private_url(self, name: str) -> str | None:
         return None
 
 
@@ -39,13 +40,16 @@ class SchoolS3Storage(S3Storage):
         # The schema is read per call, so a key can only ever be reached from its school.
         return super()._normalize_name(f"{connection.schema_name}/{name}")
 
-    def private_url(self, name: str, *, filename: str, content_type: str) -> str:
+    def _get_write_parameters(self, name: str, content=None) -> dict:
+        """The object keeps its download name and type (from `download_name` and
+        `content_type` on what is saved), so a link to it need not carry them: a file's
+        name, which may be a child's, never travels in a URL."""
+        parameters = super()._get_write_parameters(name, content)
+        download_name = getattr(content, "download_name", None)
+        if download_name:
+            parameters["ContentDisposition"] = content_disposition_header(True, download_name)
+        return parameters
+
+    def private_url(self, name: str) -> str:
         """A link that works for LINK_SECONDS and downloads the file under its own name."""
-        return self.url(
-            name,
-            parameters={
-                "ResponseContentDisposition": f'attachment; filename="{filename}"',
-                "ResponseContentType": content_type,
-            },
-            expire=LINK_SECONDS,
-        )
+        return self.url(name, expire=LINK_SECONDS)

@@ -15,9 +15,7 @@ def attachment_response(viewer: Viewer, attachment_id: int) -> HttpResponse:
     attachment = policy.visible_attachments(viewer).filter(pk=attachment_id).first()
     if attachment is None:
         raise NotFound("No such file.")
-    link = default_storage.private_url(
-        attachment.file.name, filename=attachment.name, content_type=attachment.content_type
-    )
+    link = default_storage.private_url(attachment.file.name)
     if link:
         response: HttpResponse = HttpResponseRedirect(link)
     else:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from safeguarding.access import policy
-from safeguarding.access.models import IncidentGrant
+from safeguarding.access.models import CategoryPermission, IncidentGrant
 from safeguarding.access.policy import Viewer
 from safeguarding.concerns import catalogue
 from safeguarding.concerns.files import MAX_FILES, CheckedFile, check_upload
@@ -405,8 +406,9 @@ def rename_category(*, viewer: Viewer, category_id: int, name: str) -> Category:
 
 def move_category(*, viewer: Viewer, category_id: int, parent_id: int | None) -> Category:
     """Re-parent a category (or make it top-level); categories are two levels deep. Moved
-    under a restricted category it becomes restricted too; moved out, it stays as it was, so
-    a move never widens who may read what was recorded in it."""
+    under a restricted category it becomes restricted too, and gives up any role levels of
+    its own for the parent's; moved out, it stays as it was. A move never widens who may
+    read what was recorded in it."""
     _require_admin(viewer)
     category = _category(category_id)
     problems = _Problems()
@@ -419,7 +421,9 @@ def move_category(*, viewer: Viewer, category_id: int, parent_id: int | None) ->
     try:
         with transaction.atomic():
             category.parent = parent
-            category.restricted = category.restricted or bool(parent and parent.restricted)
+            if parent is not None and parent.restricted:
+                category.restricted = True
+                CategoryPermission.objects.filter(category=category).delete()
             category.save(update_fields=["parent", "restricted"])
     except IntegrityError:
         raise Invalid({"parent": "There is already a category of that name there."}) from None
@@ -641,7 +645,9 @@ def _store(files: list[CheckedFile], *, incident, action, by, stored: list[str])
             content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
             uploaded_by=by,
         )  # fmt: skip
-        attachment.file.save(checked.name, checked.upload, save=False)
+        content = File(checked.upload, name=checked.name)
+        content.content_type, content.download_name = checked.content_type, checked.name
+        attachment.file.save(checked.name, content, save=False)
         stored.append(attachment.file.name)
         attachment.save()
 

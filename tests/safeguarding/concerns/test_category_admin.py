@@ -6,7 +6,9 @@ import pytest
 from django.utils import timezone
 
 from safeguarding.access import policy
+from safeguarding.access.models import Role
 from safeguarding.access.policy import viewer_for
+from safeguarding.access.services import set_category_level
 from safeguarding.concerns.models import Agency, Category, IncidentCategory
 from safeguarding.concerns.services import (
     add_agency,
@@ -94,6 +96,18 @@ def test_a_category_moved_under_a_restricted_one_is_restricted_and_stays_so(abbe
     assert not policy.may_read_category(slt, moved.pk)
     back = move_category(viewer=dsl, category_id=bullying.pk, parent_id=None)
     assert back.parent is None and Category.objects.get(pk=bullying.pk).restricted
+
+
+def test_a_roles_own_level_gives_way_to_the_restricted_parents(abbey, dsl):
+    bullying = Category.objects.get(name="Bullying")
+    with abbey:
+        heads = StaffFactory(role="Heads of School")
+    set_category_level(role=Role.objects.get(name="Heads of School"), category=bullying,
+                       level="read")  # fmt: skip
+    assert policy.may_read_category(viewer_for(heads), bullying.pk)
+    protection = Category.objects.get(name="Child Protection")
+    move_category(viewer=dsl, category_id=bullying.pk, parent_id=protection.pk)
+    assert not policy.may_read_category(viewer_for(heads), bullying.pk)
 
 
 def test_a_used_category_is_retired_not_deleted_and_stays_on_its_incidents(dsl):
