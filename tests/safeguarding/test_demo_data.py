@@ -64,9 +64,16 @@ def test_the_command_asks_before_adding_incidents_that_can_never_be_deleted(fres
     with pytest.raises(CommandError, match=r"can never be deleted\. Pass --yes"):
         call_command("demo_data", school="synthetic", pupils=3, incidents=2)
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr("builtins.input", lambda prompt: "not-the-slug")
-    with pytest.raises(CommandError, match="Nothing was added"):
-        call_command("demo_data", school="synthetic", pupils=3, incidents=2, stdout=StringIO())
+    for answer in ("not-the-slug", EOFError):
+
+        def answered(prompt, answer=answer):
+            if answer is EOFError:
+                raise EOFError
+            return answer
+
+        monkeypatch.setattr("builtins.input", answered)
+        with pytest.raises(CommandError, match="Nothing was added"):
+            call_command("demo_data", school="synthetic", pupils=3, incidents=2, stdout=StringIO())
     with fresh:
         assert not Pupil.objects.exists()
     monkeypatch.setattr("builtins.input", lambda prompt: "synthetic")

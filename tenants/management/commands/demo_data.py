@@ -65,6 +65,9 @@ class Command(BaseCommand):
         if not sys.stdin.isatty():
             raise CommandError(f"{warning} Pass --yes to go ahead.")
         self.stdout.write(warning)
-        typed = input(f"Type the school's slug ({school.slug}) to go ahead: ").strip()
+        try:
+            typed = input(f"Type the school's slug ({school.slug}) to go ahead: ").strip()
+        except (EOFError, KeyboardInterrupt):
+            typed = ""
         if typed != school.slug:
             raise CommandError("Nothing was added.")

@@ -463,3 +463,16 @@ def test_someone_alerted_to_a_restricted_incident_may_add_to_it_but_not_pass_it_
     dsl_form = signed_in(abbey, people["dsl"]).get(f"/incidents/{incident.pk}/actions/new/")
     assert 'name="assignee"' in dsl_form.content.decode()
     assert 'value="forwarded"' in dsl_form.content.decode()
+
+
+def test_the_type_ahead_is_accepted_with_the_pages_csrf_header_and_refused_without(abbey, people):
+    client = Client(HTTP_HOST="abbey.localhost", enforce_csrf_checks=True)
+    with abbey:
+        client.force_login(people["teacher"])
+    page = client.get("/incidents/new/").content.decode()
+    token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
+    search = {"pupil_q": "amara"}
+    refused = client.post("/pick/pupils/?for=subject", search)
+    assert refused.status_code == 403 and "Amara" not in refused.content.decode()
+    found = client.post("/pick/pupils/?for=subject", search, HTTP_X_CSRFTOKEN=token)
+    assert found.status_code == 200 and "Amara Okafor" in found.content.decode()

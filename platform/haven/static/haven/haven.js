@@ -102,6 +102,23 @@
     document.getElementById("mark-rows").addEventListener("change", function () { redrawMarks(map); });
   }
 
+  // htmx leaves the page as it was when a request fails; say so where the results go, so
+  // someone typing a name is not left waiting (the Search button still works without it).
+  document.addEventListener("htmx:responseError", function (event) { showFailure(event, false); });
+  document.addEventListener("htmx:sendError", function (event) { showFailure(event, true); });
+
+  function showFailure(event, offline) {
+    const target = event.detail.target;
+    if (!target) return;
+    const item = document.createElement("li");
+    item.className = "error";
+    item.setAttribute("role", "alert");
+    item.textContent = offline
+      ? "Haven could not be reached. Check your connection and try again."
+      : "That did not work. Try the Search button; if that fails too, copy what you have written and sign in again.";
+    target.replaceChildren(item);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-bodymap]").forEach(setUpBodyMap);
   });
