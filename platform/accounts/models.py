@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -42,6 +43,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Platform operators exist only in the public schema; the flag means nothing in a school.
     is_operator = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the password was last set: a school's policy may ask for a new one after N days.
+    password_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -60,3 +63,56 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+
+class SecuritySettings(models.Model):
+    """How one school (or, in the public schema, the platform) asks its people to sign in.
+    One row per schema; defaults from the seeds: 8+ characters of four kinds, a new
+    password every 60 days, signed out after 10 idle minutes."""
+
+    class Preset(models.TextChoices):
+        SEEDS = "seeds", "School policy (8+ characters of four kinds, new every 60 days)"
+        ASVS = "asvs", "OWASP ASVS (12+ characters, no composition rules, no expiry)"
+        CUSTOM = "custom", "Custom"
+
+    preset = models.CharField(max_length=10, choices=Preset.choices, default=Preset.SEEDS)
+    min_length = models.PositiveSmallIntegerField(
+        "Shortest password",
+        default=8,
+        validators=[MinValueValidator(8), MaxValueValidator(64)],
+    )
+    require_character_kinds = models.BooleanField(
+        "Require lower case, upper case, a digit and a symbol", default=True
+    )
+    expiry_days = models.PositiveSmallIntegerField(
+        "Ask for a new password after (days)",
+        default=60,
+        validators=[MaxValueValidator(730)],
+        help_text="0 means never.",
+    )
+    session_timeout_minutes = models.PositiveSmallIntegerField(
+        "Sign out after (idle minutes)",
+        default=10,
+        validators=[MinValueValidator(2), MaxValueValidator(240)],
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "security settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="accounts_security_one_row")
+        ]
+
+    PRESETS = {
+        Preset.SEEDS: {"min_length": 8, "require_character_kinds": True, "expiry_days": 60},
+        Preset.ASVS: {"min_length": 12, "require_character_kinds": False, "expiry_days": 0},
+    }
+
+    @classmethod
+    def current(cls) -> SecuritySettings:
+        """This schema's settings; the defaults until someone changes them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -1,16 +1,27 @@
-from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from accounts import views
+from accounts import factor_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
-    path("logout/", LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "set-password/<uidb64>/<token>/",
         views.ChoosePasswordView.as_view(),
         name="set_password",
+    ),
+    path("reset-password/", views.ResetPasswordView.as_view(), name="password_reset"),
+    path("password/", views.ChangePasswordView.as_view(), name="password_change"),
+    path("keep-alive/", views.keep_alive, name="keep_alive"),
+    path("elevate/", factor_views.elevate, name="elevate"),
+    path("factors/", factor_views.factor_list, name="factors"),
+    path("factors/new/", factor_views.add_authenticator, name="add_authenticator"),
+    path("factors/backup-codes/", factor_views.new_backup_codes, name="backup_codes"),
+    path(
+        "factors/<str:kind>/<int:pk>/remove/",
+        factor_views.remove_factor,
+        name="remove_factor",
     ),
 ]

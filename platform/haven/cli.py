@@ -22,6 +22,8 @@ usage: haven <command> [options]
   list-schools       list schools with their status and web address
   suspend-school     haven suspend-school --slug abbey --reason "..."
   reactivate-school  haven reactivate-school --slug abbey
+  training-school    make a school's training copy with made-up data:
+                       haven training-school --school abbey [--reset]
   create-operator    create a platform operator account
   operator-token     issue an API token for an operator
   <django command>   any other Django management command, e.g. haven shell

@@ -80,6 +80,7 @@ class Config:
     s3_bucket: str
     s3_endpoint_url: str
     s3_region: str
+    proxy_count: int
 
     @property
     def pgdata(self) -> Path:
@@ -162,6 +163,7 @@ class Config:
             s3_bucket=_str(environ, "HAVEN_S3_BUCKET"),
             s3_endpoint_url=_str(environ, "HAVEN_S3_ENDPOINT_URL"),
             s3_region=_str(environ, "HAVEN_S3_REGION", "eu-west-2"),
+            proxy_count=_int(environ, "HAVEN_PROXY_COUNT", 0),
         )
 
 

@@ -7,7 +7,11 @@ so that something restricted is simply not found (a 404), never a 403 that admit
 Levels (Abbey policy): full + admin reads and records everything; full reads everything but
 restricted categories, which it sees only as titles; limited sees titles everywhere and
 reads only the categories granted to its role; write-only reads only what its members
-recorded or were alerted to, and sees only the pupils of their own groups.
+recorded or were alerted to, records only about the pupils of their own groups, and opens
+no pupil's page or chronology.
+
+Step-up (CPOMS Authenticator): a role flagged "requires a second factor" is held at
+write-only until the session verifies one (`viewer_for`), on pages and API alike.
 
 Per category a role has none, title, read or record (defaults in `defaults.py`, overrides
 in CategoryPermission; a subcategory without its own takes its parent's). An incident is
@@ -48,6 +52,8 @@ class Viewer:
     user: User
     role: Role | None
     level: str | None
+    # Held at write-only: the role needs a second factor this session has not verified.
+    held: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -136,7 +142,16 @@ def viewer_for(user: User) -> Viewer:
         profile = user.staff_profile
     except StaffProfile.DoesNotExist:
         return Viewer(user=user, role=None, level=None)
-    return Viewer(user=user, role=profile.role, level=profile.role.level)
+    role = profile.role
+    held = role.requires_2fa and role.level != Level.WRITE_ONLY and not is_verified(user)
+    return Viewer(user=user, role=role, level=Level.WRITE_ONLY if held else role.level, held=held)
+
+
+def is_verified(user: User) -> bool:
+    """Whether this request's session has verified a second factor (django-otp's middleware
+    says so on the request's user; anything that did not pass through it has not)."""
+    verified = getattr(user, "is_verified", None)
+    return bool(verified and verified())
 
 
 # Categories -------------------------------------------------------------------------------
@@ -173,10 +188,20 @@ def may_see_category_title(viewer: Viewer, category_id: int) -> bool:
 
 
 def visible_pupils(viewer: Viewer) -> QuerySet[Pupil]:
-    """Everyone above write-only sees every pupil; write-only sees the pupils of their own
-    year groups, forms and teaching groups (Westleigh: "Teaching staff can only access
-    pupils in the classes they teach")."""
-    pupils = Pupil.objects.all()
+    """Pupils whose page and chronology the viewer may open: every pupil for every level
+    above write-only, none for write-only (who records, but reads only their own incidents
+    and those they were alerted to)."""
+    if viewer.level is None or viewer.level == Level.WRITE_ONLY:
+        return Pupil.objects.none()
+    return Pupil.objects.all()
+
+
+def recordable_pupils(viewer: Viewer) -> QuerySet[Pupil]:
+    """The pupils the viewer may record about, while on roll (pupils who have left are
+    read-only): every pupil above write-only; for write-only the pupils of their own year
+    groups, forms and teaching groups (Westleigh: "Teaching staff can only access pupils in
+    the classes they teach")."""
+    pupils = Pupil.objects.exclude(leaving_date__lte=timezone.localdate())
     if viewer.level is None:
         return pupils.none()
     if viewer.level != Level.WRITE_ONLY:
@@ -186,12 +211,6 @@ def visible_pupils(viewer: Viewer) -> QuerySet[Pupil]:
     return pupils.filter(Q(year_group__in=groups) | Q(form__in=groups) | Exists(taught))
 
 
-def recordable_pupils(viewer: Viewer) -> QuerySet[Pupil]:
-    """The pupils the viewer may record about: those they may see, while on roll (pupils
-    who have left are read-only)."""
-    return visible_pupils(viewer).exclude(leaving_date__lte=timezone.localdate())
-
-
 def recordable_pupil(viewer: Viewer, pupil_id: int) -> Pupil | None:
     """One pupil by id, by the same rule as recordable_pupils. Every submission asks this,
     so it is one plain query rather than that queryset, whose compiling alone took longer
@@ -199,7 +218,7 @@ def recordable_pupil(viewer: Viewer, pupil_id: int) -> Pupil | None:
     if viewer.level is None or not 0 < pupil_id < 2**63:
         return None
     staff, members = StaffMembership._meta.db_table, PupilMembership._meta.db_table
-    # visible_pupils' rule for write-only staff: one of the pupil's groups is theirs.
+    # recordable_pupils' rule for write-only staff: one of the pupil's groups is theirs.
     taught = (
         f"EXISTS (SELECT 1 FROM {staff} s WHERE s.user_id = %s AND (s.group_id = p.year_group_id"  # noqa: S608
         f" OR s.group_id = p.form_id OR s.group_id IN (SELECT m.group_id FROM {members} m"

@@ -10,12 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Attachment, Category, Incident
 from safeguarding.concerns.services import record_incident
 from tests import samples
 from tests.factories import GroupFactory, PupilFactory, StaffFactory, UserFactory
-from tests.safeguarding.concerns.test_pages import signed_in
+from tests.sessions import signed_in, verified_viewer
 
 
 @pytest.fixture
@@ -146,7 +145,7 @@ def test_a_disallowed_file_is_refused_and_nothing_is_kept(abbey, people):
 def test_restricted_incidents_are_404s_and_missing_from_lists(abbey, people):
     with abbey:
         hidden = record_incident(
-            viewer=viewer_for(people["dsl"]),
+            viewer=verified_viewer(people["dsl"]),
             pupil_id=people["pupil"].pk,
             text="Disclosure.",
             category_ids=[people["protection"]],
@@ -177,7 +176,7 @@ def test_restricted_incidents_are_404s_and_missing_from_lists(abbey, people):
 def test_pupils_and_their_chronology_follow_the_policy(abbey, people):
     with abbey:
         record_incident(
-            viewer=viewer_for(people["teacher"]),
+            viewer=verified_viewer(people["teacher"]),
             pupil_id=people["pupil"].pk,
             text="Late.",
             category_ids=[people["concern"]],

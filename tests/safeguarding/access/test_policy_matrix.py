@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from safeguarding.access import policy
 from safeguarding.access.models import CategoryLevel, IncidentGrant, Role
-from safeguarding.access.policy import viewer_for
 from safeguarding.access.services import set_category_level
 from safeguarding.concerns.models import Category, Incident, IncidentCategory
 from safeguarding.concerns.services import recategorise
 from tests.factories import GroupFactory, PupilFactory, StaffFactory, UserFactory
+from tests.sessions import verified_viewer
 
 ROLES = ["Safeguarding team", "SLT", "Heads of School", "Teachers", "Support staff"]
 
@@ -52,7 +52,7 @@ READ = {
 def test_who_reads_an_incident_someone_else_recorded(abbey, categories, role):
     with abbey:
         incident = _incident(*categories)
-        viewer = viewer_for(StaffFactory(role=role))
+        viewer = verified_viewer(StaffFactory(role=role))
         assert _sees(viewer, incident) is READ[categories][ROLES.index(role)]
 
 
@@ -70,7 +70,7 @@ RECORD = {
 @pytest.mark.parametrize(("category", "role"), [(c, r) for c in RECORD for r in ROLES])
 def test_who_may_record_in_a_category(abbey, category, role):
     with abbey:
-        viewer = viewer_for(StaffFactory(role=role))
+        viewer = verified_viewer(StaffFactory(role=role))
         chosen = Category.objects.get(name=category)
         assert policy.may_record_in(viewer, chosen) is RECORD[category][ROLES.index(role)]
         offered = {c.name for c in policy.recordable_categories(viewer)}
@@ -81,7 +81,7 @@ def test_who_may_record_in_a_category(abbey, category, role):
 def test_nobody_records_in_a_retired_category(abbey, role):
     with abbey:
         Category.objects.filter(name="Bullying").update(retired_at=timezone.now())
-        viewer = viewer_for(StaffFactory(role=role))
+        viewer = verified_viewer(StaffFactory(role=role))
         assert not policy.may_record_in(viewer, Category.objects.get(name="Bullying"))
 
 
@@ -102,7 +102,7 @@ def test_a_roles_own_level_for_a_category_decides_for_it(abbey, level):
         behaviour = Category.objects.get(name="Behaviour")
         set_category_level(role=Role.objects.get(name="SLT"), category=behaviour, level=level)
         incident = _incident("Behaviour")
-        viewer = viewer_for(StaffFactory(role="SLT"))
+        viewer = verified_viewer(StaffFactory(role="SLT"))
         reads, records, title = EXPLICIT[level]
         assert _sees(viewer, incident) is reads
         assert policy.may_record_in(viewer, behaviour) is records
@@ -114,12 +114,12 @@ def test_a_subcategory_takes_its_parents_level_unless_it_has_its_own(abbey):
         slt = Role.objects.get(name="SLT")
         health = Category.objects.get(name="Mental Health and Wellbeing")
         set_category_level(role=slt, category=health, level=CategoryLevel.NONE)
-        viewer = viewer_for(StaffFactory(role="SLT"))
+        viewer = verified_viewer(StaffFactory(role="SLT"))
         assert not _sees(viewer, _incident("Self Harm"))
         set_category_level(
             role=slt, category=Category.objects.get(name="Self Harm"), level=CategoryLevel.READ
         )
-        assert _sees(viewer_for(StaffFactory(role="SLT")), _incident("Self Harm"))
+        assert _sees(verified_viewer(StaffFactory(role="SLT")), _incident("Self Harm"))
 
 
 def test_restricted_categories_can_be_opened_to_a_role(abbey):
@@ -129,7 +129,7 @@ def test_restricted_categories_can_be_opened_to_a_role(abbey):
             category=Category.objects.get(name="Child Protection"),
             level=CategoryLevel.READ,
         )
-        assert _sees(viewer_for(StaffFactory(role="SLT")), _incident("Child Protection"))
+        assert _sees(verified_viewer(StaffFactory(role="SLT")), _incident("Child Protection"))
 
 
 def test_write_only_staff_never_read_others_incidents_whatever_the_category_level(abbey):
@@ -139,14 +139,16 @@ def test_write_only_staff_never_read_others_incidents_whatever_the_category_leve
             category=Category.objects.get(name="Behaviour"),
             level=CategoryLevel.RECORD,
         )
-        assert not _sees(viewer_for(StaffFactory(role="Teachers")), _incident("Behaviour"))
+        assert not _sees(verified_viewer(StaffFactory(role="Teachers")), _incident("Behaviour"))
 
 
 def test_restricted_titles_are_visible_to_full_and_limited_but_not_write_only(abbey):
     with abbey:
         protection = Category.objects.get(name="Child Protection").pk
         seen = {
-            role: policy.may_see_category_title(viewer_for(StaffFactory(role=role)), protection)
+            role: policy.may_see_category_title(
+                verified_viewer(StaffFactory(role=role)), protection
+            )
             for role in ROLES
         }
     assert seen == {
@@ -164,11 +166,11 @@ def test_being_alerted_or_forwarded_grants_reading_even_restricted_incidents(abb
     with abbey:
         incident = _incident("Child Protection")
         staff = StaffFactory(role=role)
-        assert not _sees(viewer_for(staff), incident)
+        assert not _sees(verified_viewer(staff), incident)
         IncidentGrant.objects.create(
             incident=incident, user=staff, reason=reason, granted_by=incident.recorded_by
         )
-        assert _sees(viewer_for(staff), incident)
+        assert _sees(verified_viewer(staff), incident)
 
 
 PASS_ON = {
@@ -189,7 +191,7 @@ def test_who_may_pass_on_an_incident_they_were_alerted_to(abbey, categories, rol
         IncidentGrant.objects.create(
             incident=incident, user=staff, reason="alerted", granted_by=incident.recorded_by
         )
-        viewer = viewer_for(staff)
+        viewer = verified_viewer(staff)
         assert _sees(viewer, incident)
         assert policy.may_pass_on(viewer, incident) is PASS_ON[categories][ROLES.index(role)]
 
@@ -208,7 +210,7 @@ def test_a_teacher_passes_on_what_they_could_have_recorded_about_their_own_pupil
         IncidentGrant.objects.create(
             incident=incident, user=teacher, reason="alerted", granted_by=incident.recorded_by
         )
-        assert policy.may_pass_on(viewer_for(teacher), incident) is passes_on
+        assert policy.may_pass_on(verified_viewer(teacher), incident) is passes_on
 
 
 @pytest.mark.parametrize("role", ["Teachers", "Support staff", "Heads of School"])
@@ -216,13 +218,13 @@ def test_staff_keep_reading_their_own_incident_after_a_dsl_restricts_it(abbey, r
     with abbey:
         author = StaffFactory(role=role)
         incident = _incident("Behaviour", by=author)
-        dsl = viewer_for(StaffFactory(role="Safeguarding team"))
+        dsl = verified_viewer(StaffFactory(role="Safeguarding team"))
         recategorise(
             viewer=dsl, incident_id=incident.pk,
             category_ids=[Category.objects.get(name="Child Protection").pk],
         )  # fmt: skip
-        assert _sees(viewer_for(author), incident)
-        assert not _sees(viewer_for(StaffFactory(role=role)), incident)
+        assert _sees(verified_viewer(author), incident)
+        assert not _sees(verified_viewer(StaffFactory(role=role)), incident)
 
 
 def test_actions_and_files_follow_their_incident(abbey):
@@ -234,7 +236,7 @@ def test_actions_and_files_follow_their_incident(abbey):
                 kind="note", text="Follow-up.", occurred_at=timezone.now(),
                 recorded_by=incident.recorded_by,
             )  # fmt: skip
-        viewer = viewer_for(StaffFactory(role="SLT"))
+        viewer = verified_viewer(StaffFactory(role="SLT"))
         assert set(policy.visible_actions(viewer).values_list("incident_id", flat=True)) >= {
             shown.pk
         }
@@ -244,7 +246,7 @@ def test_actions_and_files_follow_their_incident(abbey):
 # Pupils, guardians and administration -------------------------------------------------------
 
 
-def test_write_only_staff_see_the_pupils_of_their_own_groups_only(abbey):
+def test_write_only_staff_record_about_their_own_groups_and_open_no_pupil_page(abbey):
     with abbey:
         form = GroupFactory(kind="form")
         teaching = GroupFactory(kind="teaching", name="10X/Ma1")
@@ -252,10 +254,12 @@ def test_write_only_staff_see_the_pupils_of_their_own_groups_only(abbey):
         taught = PupilFactory()
         taught.groups.add(teaching)
         elsewhere = PupilFactory(form=GroupFactory(kind="form"))
-        teacher = viewer_for(StaffFactory(role="Teachers", groups=[form, teaching]))
-        assert set(policy.visible_pupils(teacher)) == {in_form, taught}
-        slt = viewer_for(StaffFactory(role="SLT"))
+        teacher = verified_viewer(StaffFactory(role="Teachers", groups=[form, teaching]))
+        assert set(policy.recordable_pupils(teacher)) == {in_form, taught}
+        assert not policy.visible_pupils(teacher).exists()
+        slt = verified_viewer(StaffFactory(role="SLT"))
         assert {in_form, taught, elsewhere} <= set(policy.visible_pupils(slt))
+        assert {in_form, taught, elsewhere} <= set(policy.recordable_pupils(slt))
 
 
 def test_teachers_record_about_their_own_pupils_others_about_anyone_on_roll(abbey):
@@ -264,8 +268,8 @@ def test_teachers_record_about_their_own_pupils_others_about_anyone_on_roll(abbe
         mine = PupilFactory(form=form)
         elsewhere = PupilFactory()
         left = PupilFactory(form=form, leaving_date=timezone.localdate())
-        teacher = viewer_for(StaffFactory(role="Teachers", groups=[form]))
-        slt = viewer_for(StaffFactory(role="SLT"))
+        teacher = verified_viewer(StaffFactory(role="Teachers", groups=[form]))
+        slt = verified_viewer(StaffFactory(role="SLT"))
         assert set(policy.recordable_pupils(teacher)) == {mine}
         assert policy.recordable_pupil(teacher, elsewhere.pk) is None
         assert policy.recordable_pupil(teacher, left.pk) is None
@@ -285,11 +289,11 @@ def test_the_single_pupil_check_agrees_with_the_list_for_everyone(abbey):
         ]
         pupils[2].groups.add(set_)
         viewers = [
-            viewer_for(StaffFactory(role="Teachers", groups=[year])),
-            viewer_for(StaffFactory(role="Teachers", groups=[form, set_])),
-            viewer_for(StaffFactory(role="Teachers")),
-            viewer_for(StaffFactory(role="SLT")),
-            viewer_for(UserFactory()),
+            verified_viewer(StaffFactory(role="Teachers", groups=[year])),
+            verified_viewer(StaffFactory(role="Teachers", groups=[form, set_])),
+            verified_viewer(StaffFactory(role="Teachers")),
+            verified_viewer(StaffFactory(role="SLT")),
+            verified_viewer(UserFactory()),
         ]
         for viewer in viewers:
             listed = set(policy.recordable_pupils(viewer))
@@ -307,7 +311,7 @@ def test_someone_without_a_role_sees_nothing(abbey):
         _incident("Behaviour")
         from tests.factories import UserFactory
 
-        nobody = viewer_for(UserFactory())
+        nobody = verified_viewer(UserFactory())
         assert not policy.visible_incidents(nobody).exists()
         assert not policy.visible_pupils(nobody).exists()
         assert not policy.recordable_pupils(nobody).exists()
@@ -325,7 +329,7 @@ def test_someone_without_a_role_sees_nothing(abbey):
 )
 def test_guardians_and_administration(abbey, role, guardians, admin):
     with abbey:
-        viewer = viewer_for(StaffFactory(role=role))
+        viewer = verified_viewer(StaffFactory(role=role))
     assert policy.may_see_guardians(viewer) is guardians
     assert policy.may_manage_school(viewer) is admin
     assert policy.may_change_incident(viewer) is admin

@@ -7,10 +7,10 @@ from django.db import connection, transaction
 
 from safeguarding.access import policy
 from safeguarding.access.models import CategoryLevel, Role
-from safeguarding.access.policy import viewer_for
 from safeguarding.access.services import set_category_level
 from safeguarding.concerns.models import Category
 from tests.factories import StaffFactory
+from tests.sessions import verified_viewer
 
 
 def _version() -> int:
@@ -62,7 +62,7 @@ def test_answers_are_reused_until_the_version_moves(abbey):
         fresh = policy._school_categories(slt)
         assert fresh is not first
         assert fresh[behaviour.pk].role_level == "none"
-        viewer = viewer_for(StaffFactory(role="SLT"))
+        viewer = verified_viewer(StaffFactory(role="SLT"))
         assert not policy.may_record_in(viewer, behaviour)
 
 

@@ -9,18 +9,18 @@ from django.utils import timezone
 
 from safeguarding.access import policy
 from safeguarding.access.models import IncidentGrant
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Agency, Category
 from safeguarding.concerns.services import add_action, complete_action, record_incident
 from safeguarding.errors import Invalid, NotFound, NotPermitted
 from tests.factories import PupilFactory, StaffFactory
+from tests.sessions import verified_viewer
 
 
 @pytest.fixture
 def case(abbey):
     """A Child Protection incident recorded by Abbey's DSL."""
     with abbey:
-        dsl = viewer_for(StaffFactory(role="Safeguarding team"))
+        dsl = verified_viewer(StaffFactory(role="Safeguarding team"))
         incident = record_incident(
             viewer=dsl, pupil_id=PupilFactory().pk, text="Disclosure at lunch.",
             category_ids=[Category.objects.get(name="Child Protection").pk],
@@ -54,7 +54,7 @@ def test_a_referral_names_its_agency_and_reference(case):
 
 def test_forwarding_lets_the_team_member_read_the_incident(case):
     colleague = StaffFactory(role="Heads of School")
-    assert not policy.visible_incidents(viewer_for(colleague)).filter(pk=case["incident"].pk)
+    assert not policy.visible_incidents(verified_viewer(colleague)).filter(pk=case["incident"].pk)
     with pytest.raises(Invalid) as refused:
         add_action(viewer=case["dsl"], incident_id=case["incident"].pk, kind="forwarded",
                    text="Please follow up.")  # fmt: skip
@@ -63,7 +63,7 @@ def test_forwarding_lets_the_team_member_read_the_incident(case):
         viewer=case["dsl"], incident_id=case["incident"].pk, kind="forwarded",
         text="Please follow up with the family.", assignee_id=colleague.pk,
     )  # fmt: skip
-    assert policy.visible_incidents(viewer_for(colleague)).filter(pk=case["incident"].pk)
+    assert policy.visible_incidents(verified_viewer(colleague)).filter(pk=case["incident"].pk)
 
 
 def test_an_alerted_teacher_adds_a_note_but_cannot_pass_a_restricted_incident_on(case):
@@ -74,17 +74,17 @@ def test_an_alerted_teacher_adds_a_note_but_cannot_pass_a_restricted_incident_on
     colleague = StaffFactory()
     for passing_on in ({"assignee_id": colleague.pk}, {"alert_user_ids": [colleague.pk]}):
         with pytest.raises(Invalid, match="not pass it on: ask the safeguarding team"):
-            add_action(viewer=viewer_for(teacher), incident_id=case["incident"].pk,
+            add_action(viewer=verified_viewer(teacher), incident_id=case["incident"].pk,
                        kind="note", text="Told her head of year.", **passing_on)  # fmt: skip
     assert not case["incident"].actions.exists()
-    assert not policy.visible_incidents(viewer_for(colleague)).filter(pk=case["incident"].pk)
-    note = add_action(viewer=viewer_for(teacher), incident_id=case["incident"].pk, kind="note",
+    assert not policy.visible_incidents(verified_viewer(colleague)).filter(pk=case["incident"].pk)
+    note = add_action(viewer=verified_viewer(teacher), incident_id=case["incident"].pk, kind="note",
                       text="She came back to talk at break.")  # fmt: skip
     assert note.recorded_by == teacher
 
 
 def test_someone_who_cannot_see_the_incident_gets_not_found(case):
-    teacher = viewer_for(StaffFactory())
+    teacher = verified_viewer(StaffFactory())
     with pytest.raises(NotFound):
         add_action(viewer=teacher, incident_id=case["incident"].pk, kind="note", text="Hi")
     with pytest.raises(NotFound):
@@ -128,14 +128,14 @@ def test_the_assignee_completes_an_action_once(case):
         due_date=timezone.localdate() + datetime.timedelta(days=2),
     )  # fmt: skip
     with pytest.raises(NotFound):  # cannot see a Child Protection incident at all
-        complete_action(viewer=viewer_for(StaffFactory(role="SLT")), action_id=action.pk)
+        complete_action(viewer=verified_viewer(StaffFactory(role="SLT")), action_id=action.pk)
     alerted = StaffFactory(role="SLT")
     IncidentGrant.objects.create(
         incident=case["incident"], user=alerted, reason="alerted", granted_by=case["dsl"].user
     )
     with pytest.raises(NotPermitted, match="assigned to"):  # sees it, but it is not theirs
-        complete_action(viewer=viewer_for(alerted), action_id=action.pk)
-    completion = complete_action(viewer=viewer_for(assignee), action_id=action.pk, note="Done")
+        complete_action(viewer=verified_viewer(alerted), action_id=action.pk)
+    completion = complete_action(viewer=verified_viewer(assignee), action_id=action.pk, note="Done")
     assert completion.completed_by == assignee
     with pytest.raises(Invalid, match="already complete"):
         complete_action(viewer=case["dsl"], action_id=action.pk)

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from safeguarding.access import policy
 from safeguarding.access.models import Role
-from safeguarding.access.policy import viewer_for
 from safeguarding.access.services import set_category_level
 from safeguarding.concerns.models import Agency, Category, IncidentCategory
 from safeguarding.concerns.services import (
@@ -23,12 +22,13 @@ from safeguarding.concerns.services import (
 )
 from safeguarding.errors import Invalid, NotPermitted
 from tests.factories import PupilFactory, StaffFactory
+from tests.sessions import verified_viewer
 
 
 @pytest.fixture
 def dsl(abbey):
     with abbey:
-        yield viewer_for(StaffFactory(role="Safeguarding team"))
+        yield verified_viewer(StaffFactory(role="Safeguarding team"))
 
 
 def test_a_dsl_adds_a_subcategory_which_inherits_restriction(dsl):
@@ -86,7 +86,7 @@ def test_renaming_and_moving(dsl):
 
 def test_a_category_moved_under_a_restricted_one_is_restricted_and_stays_so(abbey, dsl):
     with abbey:
-        slt = viewer_for(StaffFactory(role="SLT"))
+        slt = verified_viewer(StaffFactory(role="SLT"))
     bullying = Category.objects.get(name="Bullying")
     assert not bullying.restricted and policy.may_read_category(slt, bullying.pk)
     protection = Category.objects.get(name="Child Protection")
@@ -104,10 +104,10 @@ def test_a_roles_own_level_gives_way_to_the_restricted_parents(abbey, dsl):
         heads = StaffFactory(role="Heads of School")
     set_category_level(role=Role.objects.get(name="Heads of School"), category=bullying,
                        level="read")  # fmt: skip
-    assert policy.may_read_category(viewer_for(heads), bullying.pk)
+    assert policy.may_read_category(verified_viewer(heads), bullying.pk)
     protection = Category.objects.get(name="Child Protection")
     move_category(viewer=dsl, category_id=bullying.pk, parent_id=protection.pk)
-    assert not policy.may_read_category(viewer_for(heads), bullying.pk)
+    assert not policy.may_read_category(verified_viewer(heads), bullying.pk)
 
 
 def test_a_used_category_is_retired_not_deleted_and_stays_on_its_incidents(dsl):
@@ -166,7 +166,7 @@ def test_agencies_are_added_renamed_and_retired(dsl):
 @pytest.mark.parametrize("role", ["SLT", "Heads of School", "Teachers"])
 def test_only_the_safeguarding_team_keeps_categories_and_agencies(abbey, role):
     with abbey:
-        viewer = viewer_for(StaffFactory(role=role))
+        viewer = verified_viewer(StaffFactory(role=role))
         for change in (
             lambda: add_category(viewer=viewer, name="New", standard="other"),
             lambda: retire_category(viewer=viewer, category_id=Category.objects.first().pk),

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import (
     Action,
     Category,
@@ -21,6 +20,7 @@ from safeguarding.concerns.models import (
 from safeguarding.concerns.selectors import pupil_chronology
 from safeguarding.concerns.services import set_status
 from tests.factories import PupilFactory, StaffFactory
+from tests.sessions import verified_viewer
 
 
 def _history(pupil, author, entries: int) -> None:
@@ -68,7 +68,7 @@ def test_a_500_entry_chronology_takes_as_many_queries_as_a_10_entry_one(abbey, r
         short, long = PupilFactory(), PupilFactory()
         _history(short, author, 10)
         _history(long, author, 500)
-        viewer = viewer_for(StaffFactory(role=role))
+        viewer = verified_viewer(StaffFactory(role=role))
         viewer.category_levels  # noqa: B018  (the per-request cache, loaded once either way)
         short_entries, short_queries = _queries(viewer, short)
         long_entries, long_queries = _queries(viewer, long)
@@ -93,7 +93,7 @@ def test_hidden_names_keep_the_query_count_constant(abbey):
         for pupil, entries in ((short, 10), (long, 500)):
             _history(pupil, author, entries)
             _hide_names(pupil, dsl)
-        viewer = viewer_for(dsl)
+        viewer = verified_viewer(dsl)
         viewer.category_levels  # noqa: B018
         short_entries, short_queries = _queries(viewer, short)
         long_entries, long_queries = _queries(viewer, long)
@@ -103,7 +103,7 @@ def test_hidden_names_keep_the_query_count_constant(abbey):
 
 def test_entries_come_newest_first_with_actions_changes_and_linked_incidents(abbey):
     with abbey:
-        dsl = viewer_for(StaffFactory(role="Safeguarding team"))
+        dsl = verified_viewer(StaffFactory(role="Safeguarding team"))
         pupil, other = PupilFactory(), PupilFactory()
         earlier = Incident.objects.create(
             pupil=pupil,
@@ -140,7 +140,7 @@ def test_the_chronology_leaves_out_what_the_viewer_may_not_see(abbey):
             IncidentCategory.objects.create(
                 incident=incident, category=Category.objects.get(name=name)
             )
-        slt = [e.text for e in pupil_chronology(viewer_for(StaffFactory(role="SLT")), pupil)]
-        everything = [e.text for e in pupil_chronology(viewer_for(dsl), pupil)]
+        slt = [e.text for e in pupil_chronology(verified_viewer(StaffFactory(role="SLT")), pupil)]
+        everything = [e.text for e in pupil_chronology(verified_viewer(dsl), pupil)]
     assert slt == ["Behaviour"]
     assert sorted(everything) == ["Behaviour", "Child Protection"]

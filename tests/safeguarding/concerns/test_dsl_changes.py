@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Category, Incident
 from safeguarding.concerns.services import (
     recategorise,
@@ -16,13 +15,14 @@ from safeguarding.concerns.services import (
 )
 from safeguarding.errors import Invalid, NotFound, NotPermitted
 from tests.factories import GroupFactory, PupilFactory, StaffFactory
+from tests.sessions import verified_viewer
 
 
 @pytest.fixture
 def incident(abbey):
     with abbey:
         form = GroupFactory(kind="form")
-        teacher = viewer_for(StaffFactory(groups=[form]))
+        teacher = verified_viewer(StaffFactory(groups=[form]))
         yield record_incident(
             viewer=teacher,
             pupil_id=PupilFactory(form=form).pk,
@@ -35,7 +35,7 @@ def incident(abbey):
 @pytest.fixture
 def dsl(abbey):
     with abbey:
-        yield viewer_for(StaffFactory(role="Safeguarding team"))
+        yield verified_viewer(StaffFactory(role="Safeguarding team"))
 
 
 def test_recategorising_records_what_changed_and_why(incident, dsl):
@@ -89,9 +89,9 @@ def test_meaningless_changes_are_refused_and_leave_no_record(incident, dsl, chan
 )
 def test_only_a_dsl_changes_an_incident(incident, who, refusal):
     if who == "the teacher who recorded it":
-        viewer = viewer_for(incident.recorded_by)
+        viewer = verified_viewer(incident.recorded_by)
     else:
-        viewer = viewer_for(StaffFactory(role=who))
+        viewer = verified_viewer(StaffFactory(role=who))
     with pytest.raises(refusal):
         set_status(viewer=viewer, incident_id=incident.pk, status="closed")
     assert not incident.changes.exists()

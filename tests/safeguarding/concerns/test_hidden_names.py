@@ -9,7 +9,6 @@ from io import BytesIO
 import pytest
 from django.utils import timezone
 
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Category
 from safeguarding.concerns.services import (
     Link,
@@ -21,7 +20,7 @@ from safeguarding.concerns.services import (
 )
 from tests import samples
 from tests.factories import PupilFactory, StaffFactory
-from tests.safeguarding.concerns.test_pages import signed_in
+from tests.sessions import signed_in, verified_viewer
 
 NAMES = ("Amara", "Okafor", "Mara", "Cara", "Ndlovu")
 
@@ -36,7 +35,7 @@ def hidden(abbey):
             legal_first_name="Amara", legal_last_name="Okafor", preferred_first_name="Mara"
         )
         cara = PupilFactory(legal_first_name="Cara", legal_last_name="Ndlovu")
-        viewer = viewer_for(dsl)
+        viewer = verified_viewer(dsl)
         incident = record_incident(
             viewer=viewer,
             pupil_id=amara.pk,

@@ -8,7 +8,6 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Agency, Category, Incident
 from safeguarding.concerns.services import (
     Link,
@@ -21,6 +20,7 @@ from safeguarding.concerns.services import (
 )
 from tenants.services import onboard_school
 from tests.factories import GroupFactory, PupilFactory, StaffFactory
+from tests.sessions import verified_viewer
 
 
 @pytest.fixture
@@ -30,8 +30,8 @@ def recorded(abbey):
     its completion and a DSL's change."""
     with abbey:
         form = GroupFactory(kind="form")
-        teacher = viewer_for(StaffFactory(groups=[form]))
-        dsl = viewer_for(StaffFactory(role="Safeguarding team"))
+        teacher = verified_viewer(StaffFactory(groups=[form]))
+        dsl = verified_viewer(StaffFactory(role="Safeguarding team"))
         incident = record_incident(
             viewer=teacher,
             pupil_id=PupilFactory(form=form).pk,
@@ -121,7 +121,7 @@ def test_append_only_tables_refuse_update_delete_and_truncate(abbey, recorded, t
 
 def test_dsl_changes_go_through_while_protected_columns_stay(abbey, recorded):
     with abbey:
-        dsl = viewer_for(StaffFactory(role="Safeguarding team"))
+        dsl = verified_viewer(StaffFactory(role="Safeguarding team"))
         set_status(viewer=dsl, incident_id=recorded.pk, status="closed", reason="Resolved")
         incident = Incident.objects.get(pk=recorded.pk)
         assert incident.status == "closed"
@@ -135,7 +135,7 @@ def test_a_school_onboarded_later_is_protected_too(db):
     school = onboard_school(slug="latecomer", name="Latecomer", admin_email="d@late.example").school
     with school:
         incident = record_incident(
-            viewer=viewer_for(StaffFactory(role="SLT")),
+            viewer=verified_viewer(StaffFactory(role="SLT")),
             pupil_id=PupilFactory().pk,
             text="Bruise on arm.",
             category_ids=[Category.objects.get(name="Injury/Bruise").pk],

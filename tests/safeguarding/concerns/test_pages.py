@@ -11,18 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Attachment, Category, Incident
 from safeguarding.concerns.services import Upload, add_action, record_incident
 from tests import samples
 from tests.factories import GroupFactory, PupilFactory, StaffFactory
-
-
-def signed_in(school, user) -> Client:
-    client = Client(HTTP_HOST=f"{school.slug}.localhost")
-    with school:  # sessions live in the school's schema
-        client.force_login(user)
-    return client
+from tests.sessions import signed_in, verified_viewer
 
 
 def _category(name: str) -> int:
@@ -51,7 +44,7 @@ def people(abbey):
 
 def _protected_incident(people) -> Incident:
     return record_incident(
-        viewer=viewer_for(people["dsl"]),
+        viewer=verified_viewer(people["dsl"]),
         pupil_id=people["pupil"].pk,
         text="Amara disclosed something at break.",
         category_ids=[_category("Child Protection")],
@@ -214,7 +207,7 @@ def test_the_pupil_page_shows_open_titles_but_not_restricted_incidents_to_slt(ab
     with abbey:
         _protected_incident(people)
         record_incident(
-            viewer=viewer_for(people["teacher"]),
+            viewer=verified_viewer(people["teacher"]),
             pupil_id=people["pupil"].pk,
             text="Forgot PE kit again.",
             category_ids=[_category("Behaviour")],
@@ -227,12 +220,14 @@ def test_the_pupil_page_shows_open_titles_but_not_restricted_incidents_to_slt(ab
     assert "<title>Pupil · Haven</title>" in html  # no child's name in the title
 
 
-def test_teachers_see_only_the_pupils_of_their_groups(abbey, people):
+def test_teachers_pick_only_the_pupils_of_their_groups_and_open_no_pupil_page(abbey, people):
     client = signed_in(abbey, people["teacher"])
-    assert client.get(f"/pupils/{people['pupil'].pk}/").status_code == 200
+    assert client.get(f"/pupils/{people['pupil'].pk}/").status_code == 404
     assert client.get(f"/pupils/{people['other'].pk}/").status_code == 404
-    listed = client.post("/pupils/", {"q": "o"}).content.decode()
-    assert "Amara Okafor" in listed and "Ben Hollis" not in listed
+    assert "Amara Okafor" not in client.post("/pupils/", {"q": "o"}).content.decode()
+    picked = client.post("/pick/pupils/?for=subject", {"pupil_q": "o"}).content.decode()
+    assert "Amara Okafor" in picked and "Ben Hollis" not in picked
+    assert 'href="/pupils/"' not in client.get("/").content.decode()
 
 
 def test_names_typed_into_a_search_never_travel_in_a_url(abbey, people):
@@ -251,7 +246,7 @@ def test_names_typed_into_a_search_never_travel_in_a_url(abbey, people):
 def test_the_dashboard_lists_my_incidents_alerts_and_overdue_actions(abbey, people):
     with abbey:
         mine = record_incident(
-            viewer=viewer_for(people["teacher"]),
+            viewer=verified_viewer(people["teacher"]),
             pupil_id=people["pupil"].pk,
             text="Late again.",
             category_ids=[_category("Attendance")],
@@ -259,7 +254,7 @@ def test_the_dashboard_lists_my_incidents_alerts_and_overdue_actions(abbey, peop
             alert_user_ids=[people["slt"].pk],
         )
         add_action(
-            viewer=viewer_for(people["dsl"]),
+            viewer=verified_viewer(people["dsl"]),
             incident_id=mine.pk,
             kind="meeting",
             text="Meet parents.",
@@ -289,7 +284,7 @@ def test_the_dashboard_lists_my_incidents_alerts_and_overdue_actions(abbey, peop
 def test_names_can_be_hidden_on_an_incident(abbey, people):
     with abbey:
         incident = record_incident(
-            viewer=viewer_for(people["dsl"]),
+            viewer=verified_viewer(people["dsl"]),
             pupil_id=people["pupil"].pk,
             text="Amara Okafor told Ben she was frightened. Okafor cried.",
             category_ids=[_category("Cause for Concern")],
@@ -318,7 +313,7 @@ def test_a_dsl_changes_status_and_the_history_shows_it(abbey, people):
     assert "Status changed: “Resolved”" in html
     with abbey:
         own = record_incident(
-            viewer=viewer_for(people["teacher"]),
+            viewer=verified_viewer(people["teacher"]),
             pupil_id=people["pupil"].pk,
             text="Tired.",
             category_ids=[_category("Behaviour")],
@@ -411,7 +406,7 @@ def test_a_junk_pupil_id_in_the_form_is_ignored_not_an_error(abbey, people, junk
 def test_a_hidden_incident_answers_exactly_as_a_missing_one_does(abbey, people):
     with abbey:
         hidden = record_incident(
-            viewer=viewer_for(people["dsl"]),
+            viewer=verified_viewer(people["dsl"]),
             pupil_id=people["pupil"].pk,
             text="Disclosure.",
             category_ids=[_category("Child Protection")],
@@ -447,7 +442,7 @@ def _unmasked(response) -> str:
 def test_someone_alerted_to_a_restricted_incident_may_add_to_it_but_not_pass_it_on(abbey, people):
     with abbey:
         incident = record_incident(
-            viewer=viewer_for(people["dsl"]),
+            viewer=verified_viewer(people["dsl"]),
             pupil_id=people["other"].pk,
             text="Disclosure.",
             category_ids=[_category("Child Protection")],

@@ -12,13 +12,13 @@ from django.db import connection
 from django.utils import timezone
 
 from safeguarding.access.models import IncidentGrant
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Agency, Attachment, Category, Incident
 from safeguarding.concerns.services import Link, Mark, Upload, add_action, record_incident
 from safeguarding.errors import Invalid
 from tests import samples
 from tests.factories import GroupFactory, PupilFactory, StaffFactory
 from tests.faults import fail_once_a_file_is_stored
+from tests.sessions import verified_viewer
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def at_abbey(abbey):
     with abbey:
         form = GroupFactory(kind="form")
         yield {
-            "teacher": viewer_for(StaffFactory(email="ta@abbey.example", groups=[form])),
+            "teacher": verified_viewer(StaffFactory(email="ta@abbey.example", groups=[form])),
             "form": form,
             "pupil": PupilFactory(form=form),
             "concern": Category.objects.get(name="Cause for Concern"),

@@ -13,7 +13,6 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Agency, Category
 from safeguarding.concerns.services import add_category, record_incident
 from safeguarding.errors import NON_FIELD, Invalid
@@ -22,6 +21,7 @@ from tenants.schemas import drop_schema
 from tenants.services import onboard_school
 from tests.databases import url_of_test_database
 from tests.factories import PupilFactory, StaffFactory
+from tests.sessions import verified_viewer
 
 SLUG = "window-test"
 pytestmark = pytest.mark.django_db  # so the test database exists when this module runs alone
@@ -36,7 +36,7 @@ def committed(django_db_setup, django_db_blocker):
             dsl = StaffFactory(email="dsl@wt.example", role="Safeguarding team")
             other = PupilFactory()
             incident = record_incident(
-                viewer=viewer_for(dsl),
+                viewer=verified_viewer(dsl),
                 pupil_id=PupilFactory().pk,
                 text="Recorded once.",
                 category_ids=[Category.objects.get(name="Behaviour").pk],
@@ -173,7 +173,7 @@ def _in_a_thread(work):
 
 def test_an_incident_whose_category_is_deleted_as_it_commits_is_refused_whole(committed, sql):
     def dsl():
-        return viewer_for(User.objects.get(pk=committed["dsl"]))
+        return verified_viewer(User.objects.get(pk=committed["dsl"]))
 
     category = _in_a_thread(
         lambda: add_category(viewer=dsl(), name="Raced", standard="mental_health").pk
