@@ -4,8 +4,9 @@ or known password, and keep an idle session alive."""
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import connection
@@ -79,6 +80,11 @@ class ResetPasswordView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:login")
 
     def form_valid(self, form):
+        # The link names the address Haven is configured with, never the Host header sent.
+        school = getattr(self.request, "school", None)
+        config = settings.CONFIG
+        address = urlsplit(config.school_url(school.slug) if school else config.platform_url)
+        self.extra_email_context = {"protocol": address.scheme, "domain": address.netloc}
         response = super().form_valid(form)
         messages.success(
             self.request,

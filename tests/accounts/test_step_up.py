@@ -42,7 +42,13 @@ def school(abbey):
             category_ids=[Category.objects.get(name="Cause for Concern").pk],
             occurred_at=timezone.now(),
         )
-        yield {"teacher": teacher, "slt": slt, "pupil": pupil, "device": device, "incident": incident}
+        yield {
+            "teacher": teacher,
+            "slt": slt,
+            "pupil": pupil,
+            "device": device,
+            "incident": incident,
+        }
 
 
 def test_a_password_only_teacher_adds_an_incident_but_cannot_read_the_chronology(abbey, school):
@@ -120,7 +126,9 @@ def test_guessing_is_throttled_so_even_the_right_code_waits_after_wrong_ones(abb
         assert school["device"].throttling_failure_count == 1
 
 
-@pytest.mark.parametrize("junk", ["", "12345", "1234567", "abc", "１２３４５６", "x" * 500])
+@pytest.mark.parametrize(
+    "junk", ["", "12345", "1234567", "abc", "\uff11\uff12\uff13\uff14\uff15\uff16", "x" * 500]
+)
 def test_a_malformed_code_is_refused_clearly(abbey, school, junk):
     client = Client(HTTP_HOST="abbey.localhost")
     sign_in(client, "slt@abbey.example")
