@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("safeguarding.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("settings/", include("safeguarding.people.admin_urls")),
     path("settings/audit/", include("safeguarding.audit.urls")),
     path("settings/training/", include("tenants.training_urls")),
     path("", include("safeguarding.urls")),
