@@ -32,4 +32,5 @@ def school_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
                 request, "safeguarding/not_permitted.html", {"reason": str(refusal)}, status=403
             )
 
+    wrapped.haven_access = "school staff"
     return wrapped

@@ -67,7 +67,7 @@ def test_school_pages_send_a_strict_content_security_policy(db):
 def test_the_platform_host_sends_visitors_to_sign_in(db):
     response = Client(HTTP_HOST="localhost").get("/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/accounts/login/"
+    assert response.headers["Location"] == "/accounts/login/?next=/"
     page = Client(HTTP_HOST="localhost").get("/accounts/login/").content.decode()
     assert "Sign in to the Haven platform" in page
 
