@@ -168,3 +168,42 @@ def test_a_role_without_the_flag_is_never_held(abbey, school):
         Role.objects.filter(name="SLT").update(requires_2fa=False)
     client = signed_in(abbey, school["slt"], verified=False)
     assert client.get(f"/pupils/{school['pupil'].pk}/").status_code == 200
+
+
+def _read_routes(school) -> list[str]:
+    incident, pupil = school["incident"], school["pupil"]
+    return [
+        f"/pupils/{pupil.pk}/",
+        f"/incidents/{incident.pk}/",
+        f"/api/v1/pupils/{pupil.pk}/",
+        f"/api/v1/pupils/{pupil.pk}/chronology/",
+        f"/api/v1/incidents/{incident.pk}/",
+        f"/api/v1/incidents/{incident.pk}/actions/",
+    ]
+
+
+def test_a_password_only_dsl_reads_nothing_a_verified_one_reads(abbey, school):
+    """Every page and API route that reads a record: 404 until the session is verified."""
+    with abbey:
+        dsl = StaffFactory(email="lead@abbey.example", role="Safeguarding team")
+    held, verified = signed_in(abbey, dsl, verified=False), signed_in(abbey, dsl)
+    for route in _read_routes(school):
+        assert verified.get(route).status_code == 200, route
+        assert held.get(route).status_code == 404, route
+    for route in ("/settings/categories/", "/settings/staff/", "/settings/security/"):
+        assert verified.get(route).status_code == 200, route
+        assert held.get(route).status_code == 404, route
+    assert held.get("/incidents/new/").status_code == 200
+    change = held.post(
+        f"/incidents/{school['incident'].pk}/change/",
+        {"change": "status", "status": "closed", "reason": "Resolved"},
+    )
+    assert change.status_code == 404
+    with abbey:
+        assert Incident.objects.get(pk=school["incident"].pk).status == "active"
+    verified.post(
+        f"/incidents/{school['incident'].pk}/change/",
+        {"change": "status", "status": "closed", "reason": "Resolved"},
+    )
+    with abbey:
+        assert Incident.objects.get(pk=school["incident"].pk).status == "closed"
