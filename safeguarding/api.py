@@ -22,6 +22,8 @@ from rest_framework.views import APIView
 
 from safeguarding.access import policy
 from safeguarding.access.policy import viewer_for
+from safeguarding.audit import services as audit
+from safeguarding.audit.models import AuditAction
 from safeguarding.concerns import selectors, services
 from safeguarding.concerns.downloads import attachment_response
 from safeguarding.concerns.models import Action, BodyMapMark, Category, LinkedPupil, Status
@@ -220,7 +222,7 @@ class PupilsApi(SchoolApi):
             raise ValidationError(
                 {"q": ["Search with POST /api/v1/pupils/search/ so names stay out of URLs."]}
             )
-        pupils = policy.visible_pupils(request.viewer).select_related("form", "year_group")
+        pupils = policy.findable_pupils(request.viewer).select_related("form", "year_group")
         page = Page()
         found = page.paginate_queryset(
             pupils.order_by("legal_last_name", "legal_first_name", "pk"), request, view=self
@@ -243,7 +245,7 @@ class PupilSearchApi(SchoolApi):
         asked = self.SearchIn(data=request.data)
         asked.is_valid(raise_exception=True)
         found = search_pupils(
-            policy.visible_pupils(request.viewer),
+            policy.findable_pupils(request.viewer),
             asked.validated_data["q"],
             limit=asked.validated_data["limit"],
         )
@@ -271,6 +273,7 @@ class PupilApi(SchoolApi):
             if policy.may_see_guardians(viewer)
             else None,
         }  # fmt: skip
+        _audit(request, AuditAction.PUPIL_VIEWED, "pupil", pupil.pk, pupil.pk)
         return Response(data)
 
 
@@ -291,7 +294,9 @@ class ChronologyApi(SchoolApi):
     def get(self, request: Request, pk: int) -> Response:
         pupil = selectors.visible_pupil(request.viewer, pk)
         entries = selectors.pupil_chronology(request.viewer, pupil)
-        return Response(self.ChronologyEntryOut(entries, many=True).data)
+        data = self.ChronologyEntryOut(entries, many=True).data
+        _audit(request, AuditAction.CHRONOLOGY_VIEWED, "pupil", pupil.pk, pupil.pk)
+        return Response(data)
 
 
 class GroupsApi(SchoolApi):
@@ -427,7 +432,10 @@ class IncidentsApi(SchoolApi):
 class IncidentApi(SchoolApi):
     @extend_schema(responses=IncidentOut)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(IncidentOut(selectors.incident_detail(request.viewer, pk)).data)
+        incident = selectors.incident_detail(request.viewer, pk)
+        data = IncidentOut(incident).data
+        _audit(request, AuditAction.INCIDENT_VIEWED, "incident", incident.pk, incident.pupil_id)
+        return Response(data)
 
 
 class ActionsApi(SchoolApi):
@@ -447,7 +455,16 @@ class ActionsApi(SchoolApi):
     def get(self, request: Request, pk: int) -> Response:
         incident = selectors.incident_detail(request.viewer, pk)
         actions = ActionOut(incident.actions.all(), many=True, context={"incident": incident})
-        return Response(actions.data)
+        data = actions.data
+        _audit(
+            request,
+            AuditAction.INCIDENT_VIEWED,
+            "incident",
+            incident.pk,
+            incident.pupil_id,
+            detail={"part": "actions"},
+        )
+        return Response(data)
 
     @extend_schema(request=ActionIn, responses={201: ActionOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -467,7 +484,19 @@ class ActionsApi(SchoolApi):
 class FileApi(SchoolApi):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, pk: int):
-        return attachment_response(request.viewer, pk)
+        return attachment_response(request.viewer, pk, request=request)
+
+
+def _audit(request, action, object_type, object_id, pupil_id, *, detail=None) -> None:
+    """After the answer is ready, so a read that fails records nothing."""
+    audit.record(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        pupil_id=pupil_id,
+        request=request,
+        detail=detail,
+    )
 
 
 def _valid(serializer_class, data) -> dict:

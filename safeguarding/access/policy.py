@@ -211,6 +211,14 @@ def recordable_pupils(viewer: Viewer) -> QuerySet[Pupil]:
     return pupils.filter(Q(year_group__in=groups) | Q(form__in=groups) | Exists(taught))
 
 
+def findable_pupils(viewer: Viewer) -> QuerySet[Pupil]:
+    """Pupils the viewer may look up by name (the API's list and search): those whose page
+    they may open, or, for write-only staff, those they may record about."""
+    if viewer.level == Level.WRITE_ONLY:
+        return recordable_pupils(viewer)
+    return visible_pupils(viewer)
+
+
 def recordable_pupil(viewer: Viewer, pupil_id: int) -> Pupil | None:
     """One pupil by id, by the same rule as recordable_pupils. Every submission asks this,
     so it is one plain query rather than that queryset, whose compiling alone took longer

@@ -18,12 +18,15 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from safeguarding.access import policy
 from safeguarding.access.models import CategoryPermission, IncidentGrant
 from safeguarding.access.policy import Viewer
+from safeguarding.audit import services as audit
+from safeguarding.audit.models import AuditAction
 from safeguarding.concerns import catalogue
 from safeguarding.concerns.files import MAX_FILES, CheckedFile, check_upload
 from safeguarding.concerns.models import (
@@ -255,7 +258,12 @@ def complete_action(*, viewer: Viewer, action_id: int, note: str = "") -> Action
 
 
 def recategorise(
-    *, viewer: Viewer, incident_id: int, category_ids: Sequence[int], reason: str = ""
+    *,
+    viewer: Viewer,
+    incident_id: int,
+    category_ids: Sequence[int],
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> IncidentChange:
     incident = _changeable_incident(viewer, incident_id)
     problems = _Problems()
@@ -286,34 +294,62 @@ def recategorise(
                 if pk not in before
             ]
         )
+        _audit_change(viewer, incident, change, before, after, request)
         return change
 
 
 def set_status(
-    *, viewer: Viewer, incident_id: int, status: str, reason: str = ""
+    *,
+    viewer: Viewer,
+    incident_id: int,
+    status: str,
+    reason: str = "",
+    request: HttpRequest | None = None,
 ) -> IncidentChange:
     if status not in Status.values:
         raise Invalid({"status": "Choose Active, No further action or Closed."})
-    return _change_field(viewer, incident_id, "status", status, IncidentChange.Kind.STATUS, reason)
+    return _change_field(
+        viewer, incident_id, "status", status, IncidentChange.Kind.STATUS, reason, request
+    )
 
 
-def set_risk(*, viewer: Viewer, incident_id: int, risk: str, reason: str) -> IncidentChange:
+def set_risk(
+    *,
+    viewer: Viewer,
+    incident_id: int,
+    risk: str,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> IncidentChange:
     if risk not in Risk.values:
         raise Invalid({"risk": "Choose low, medium or high."})
     if not (reason or "").strip():
         raise Invalid({"reason": "Give the reason for this risk level."})
-    return _change_field(viewer, incident_id, "risk", risk, IncidentChange.Kind.RISK, reason)
-
-
-def set_names_hidden(
-    *, viewer: Viewer, incident_id: int, hidden: bool, reason: str = ""
-) -> IncidentChange:
     return _change_field(
-        viewer, incident_id, "names_hidden", bool(hidden), IncidentChange.Kind.NAMES_HIDDEN, reason
+        viewer, incident_id, "risk", risk, IncidentChange.Kind.RISK, reason, request
     )
 
 
-def _change_field(viewer, incident_id, name, value, kind, reason) -> IncidentChange:
+def set_names_hidden(
+    *,
+    viewer: Viewer,
+    incident_id: int,
+    hidden: bool,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> IncidentChange:
+    return _change_field(
+        viewer,
+        incident_id,
+        "names_hidden",
+        bool(hidden),
+        IncidentChange.Kind.NAMES_HIDDEN,
+        reason,
+        request,
+    )
+
+
+def _change_field(viewer, incident_id, name, value, kind, reason, request) -> IncidentChange:
     incident = _changeable_incident(viewer, incident_id)
     try:
         reason = clean_text(reason, label="reason", limit=500, required=False)
@@ -335,7 +371,22 @@ def _change_field(viewer, incident_id, name, value, kind, reason) -> IncidentCha
         )
         setattr(incident, name, value)
         incident.save(update_fields=[name])
+        _audit_change(viewer, incident, change, before, value, request)
         return change
+
+
+def _audit_change(viewer, incident, change, before, after, request) -> None:
+    """In the change's own transaction, and last in it: the log stays locked until commit.
+    Codes, flags and category ids only; the reason given is the incident's, not the log's."""
+    audit.record(
+        action=AuditAction.INCIDENT_CHANGED,
+        actor=viewer.user,
+        object_type="incident",
+        object_id=incident.pk,
+        pupil_id=incident.pupil_id,
+        request=request,
+        detail={"change": change.kind, "change_id": change.pk, "from": before, "to": after},
+    )
 
 
 # Categories and agencies ------------------------------------------------------------------

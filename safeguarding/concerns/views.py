@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from safeguarding.access import policy
+from safeguarding.audit import services as audit
+from safeguarding.audit.models import AuditAction
 from safeguarding.concerns import selectors, services
 from safeguarding.concerns.downloads import attachment_response
 from safeguarding.concerns.forms import (
@@ -184,7 +186,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     incident = selectors.incident_detail(viewer, pk)
     actions = list(incident.actions.all())
-    return render(
+    response = render(
         request,
         "concerns/incident.html",
         {
@@ -203,6 +205,14 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "sides": BodyMapMark.Side.choices,
         },
     )
+    audit.record(
+        action=AuditAction.INCIDENT_VIEWED,
+        object_type="incident",
+        object_id=incident.pk,
+        pupil_id=incident.pupil_id,
+        request=request,
+    )
+    return response
 
 
 @school_view
@@ -289,11 +299,19 @@ def change_incident(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if change == "status":
             services.set_status(
-                viewer=viewer, incident_id=pk, status=data.get("status", ""), reason=reason
+                viewer=viewer,
+                incident_id=pk,
+                status=data.get("status", ""),
+                reason=reason,
+                request=request,
             )
         elif change == "risk":
             services.set_risk(
-                viewer=viewer, incident_id=pk, risk=data.get("risk", ""), reason=reason
+                viewer=viewer,
+                incident_id=pk,
+                risk=data.get("risk", ""),
+                reason=reason,
+                request=request,
             )
         elif change == "categories":
             services.recategorise(
@@ -301,10 +319,15 @@ def change_incident(request: HttpRequest, pk: int) -> HttpResponse:
                 incident_id=pk,
                 category_ids=[to_int(v) or -1 for v in data.getlist("categories")],
                 reason=reason,
+                request=request,
             )
         elif change == "names":
             services.set_names_hidden(
-                viewer=viewer, incident_id=pk, hidden=data.get("hidden") == "1", reason=reason
+                viewer=viewer,
+                incident_id=pk,
+                hidden=data.get("hidden") == "1",
+                reason=reason,
+                request=request,
             )
         else:
             raise Invalid({NON_FIELD: "Choose what to change."})
@@ -317,7 +340,7 @@ def change_incident(request: HttpRequest, pk: int) -> HttpResponse:
 
 @school_view
 def download(request: HttpRequest, pk: int) -> HttpResponse:
-    return attachment_response(request.viewer, pk)
+    return attachment_response(request.viewer, pk, request=request)
 
 
 # Category and agency administration -------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,6 +17,8 @@ from accounts.errors import AccountError
 from accounts.models import SecuritySettings, User
 from safeguarding.access import policy
 from safeguarding.access.models import Role
+from safeguarding.audit.models import AuditAction
+from safeguarding.audit.services import record
 from safeguarding.concerns.forms import to_int
 from safeguarding.errors import NotFound, NotPermitted
 from safeguarding.people import services
@@ -43,6 +46,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                     role=role,
                     site_name=request.school.name,
                     site_url=settings.CONFIG.school_url(request.school.slug),
+                    request=request,
                 )
             except AccountError as error:
                 errors[error.field] = error.message
@@ -88,12 +92,14 @@ def _staff_command(request: HttpRequest, member: User) -> None:
         role = Role.objects.filter(pk=to_int(request.POST.get("role"))).first()
         if role is None:
             raise NotPermitted("Choose a role.")
-        services.change_role(member=member, role=role, actor=actor)
+        services.change_role(member=member, role=role, actor=actor, request=request)
         messages.success(request, f"{member.get_full_name()} now has the role {role.name}.")
     elif command == "deactivate" and request.POST.get("confirm") != "on":
         raise NotPermitted("Tick the box to confirm, then deactivate.")
     elif command in ("deactivate", "reactivate"):
-        services.set_active(member=member, active=command == "reactivate", actor=actor)
+        services.set_active(
+            member=member, active=command == "reactivate", actor=actor, request=request
+        )
         messages.success(
             request,
             f"{member.get_full_name()} can no longer sign in; what they recorded stays."
@@ -136,7 +142,19 @@ def security(request: HttpRequest) -> HttpResponse:
             errors = [f"{SecuritySettings._meta.get_field(f).verbose_name}: {m}"
                       for f, ms in invalid.message_dict.items() for m in ms]  # fmt: skip
         else:
-            rules.save()
+            with transaction.atomic():
+                rules.save()
+                record(
+                    action=AuditAction.SECURITY_SETTINGS_CHANGED,
+                    request=request,
+                    detail={
+                        "preset": rules.preset,
+                        "min_length": rules.min_length,
+                        "kinds": rules.require_character_kinds,
+                        "expiry_days": rules.expiry_days,
+                        "idle_minutes": rules.session_timeout_minutes,
+                    },
+                )
             messages.success(
                 request, "Saved. New passwords follow these rules; idle time applies from each "
                 "person's next sign-in."

@@ -10,6 +10,8 @@ from django.db import transaction
 
 from accounts.models import User
 from safeguarding.access.models import Level, Role
+from safeguarding.audit.models import AuditAction
+from safeguarding.audit.services import record
 from safeguarding.errors import NotPermitted
 from safeguarding.people.models import StaffProfile
 
@@ -32,7 +34,9 @@ def create_staff_profile(
     )
 
 
-def invite_staff(*, email: str, full_name: str, role: Role, site_name: str, site_url: str) -> User:
+def invite_staff(
+    *, email: str, full_name: str, role: Role, site_name: str, site_url: str, request=None
+) -> User:
     """A new member of staff with no password yet: the emailed one-time link sets it."""
     from accounts.services import create_user, send_invitation
 
@@ -40,10 +44,11 @@ def invite_staff(*, email: str, full_name: str, role: Role, site_name: str, site
         user = create_user(email=email, full_name=full_name)
         create_staff_profile(user=user, role=role)
         send_invitation(user=user, site_name=site_name, site_url=site_url)
+        _audit(AuditAction.STAFF_INVITED, user, request, role=role.pk)
     return user
 
 
-def set_active(*, member: User, active: bool, actor: User) -> None:
+def set_active(*, member: User, active: bool, actor: User, request=None) -> None:
     """Deactivate someone who left (they can no longer sign in, from their next request on,
     and everything they wrote stays, credited to them), or bring them back."""
     if not active and member.pk == actor.pk:
@@ -54,15 +59,26 @@ def set_active(*, member: User, active: bool, actor: User) -> None:
             raise NotPermitted(_LAST_ADMIN)
         member.is_active = active
         member.save(update_fields=["is_active"])
+        action = AuditAction.STAFF_REACTIVATED if active else AuditAction.STAFF_DEACTIVATED
+        _audit(action, member, request, actor=actor)
 
 
-def change_role(*, member: User, role: Role, actor: User) -> None:
+def change_role(*, member: User, role: Role, actor: User, request=None) -> None:
     with transaction.atomic():
         profile = StaffProfile.objects.select_for_update().get(user=member)
         if role.level != Level.FULL_ADMIN and _is_last_admin(member):
             raise NotPermitted(_LAST_ADMIN)
+        before = profile.role_id
         profile.role = role
         profile.save(update_fields=["role"])
+        _audit(
+            AuditAction.ROLE_CHANGED,
+            member,
+            request,
+            actor=actor,
+            role_from=before,
+            role_to=role.pk,
+        )
 
 
 _LAST_ADMIN = (
@@ -79,3 +95,14 @@ def _is_last_admin(member: User) -> bool:
         .values_list("pk", flat=True)
     )
     return admins == [member.pk]
+
+
+def _audit(action: str, member: User, request, actor: User | None = None, **detail) -> None:
+    record(
+        action=action,
+        actor=actor,
+        object_type="staff",
+        object_id=member.pk,
+        request=request,
+        detail=detail,
+    )

@@ -1,5 +1,5 @@
-"""School pages for pupils: the list, a pupil's page with their chronology, and the small
-pieces the Add Incident form fetches as someone types."""
+"""School pages for pupils: the list, a pupil's page with their chronology (each view of it
+audited), and the small pieces the Add Incident form fetches as someone types."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from safeguarding.access import policy
+from safeguarding.audit import services as audit
+from safeguarding.audit.models import AuditAction
+from safeguarding.audit.selectors import may_read_audit_log
 from safeguarding.concerns import selectors as concerns
 from safeguarding.concerns.forms import to_int
 from safeguarding.concerns.models import LinkedPupil
@@ -34,7 +37,7 @@ def pupils(request: HttpRequest) -> HttpResponse:
 def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = request.viewer
     pupil = concerns.visible_pupil(viewer, pk)
-    return render(
+    response = render(
         request,
         "people/pupil.html",
         {
@@ -44,8 +47,19 @@ def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
             "open_categories": concerns.open_category_titles(viewer, pupil),
             "chronology": concerns.pupil_chronology(viewer, pupil),
             "may_record": not pupil.is_archived,
+            "may_read_audit": may_read_audit_log(viewer),
         },
     )
+    # The page shows the chronology too: one event says both.
+    audit.record(
+        action=AuditAction.PUPIL_VIEWED,
+        object_type="pupil",
+        object_id=pupil.pk,
+        pupil_id=pupil.pk,
+        request=request,
+        detail={"chronology": True},
+    )
+    return response
 
 
 def _flags(pupil) -> list[tuple[str, bool]]:
