@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
+from django.dispatch import Signal
 
 from accounts import sessions
+
+# Sent once a person's password is set: kwargs user, request, how ("changed" | "reset").
+password_set = Signal()
 
 
 def _start_session(sender, request, user, **kwargs) -> None:

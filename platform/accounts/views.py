@@ -23,6 +23,7 @@ from accounts.forms import (
     EmailAuthenticationForm,
     ResetPasswordForm,
 )
+from accounts.signals import password_set
 from haven.access import signed_in
 
 
@@ -64,6 +65,7 @@ class ChoosePasswordView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        password_set.send(type(self), user=form.user, request=self.request, how="reset")
         messages.success(self.request, "Your password is set. You can now sign in.")
         return response
 
@@ -104,6 +106,7 @@ class ChangePasswordView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)  # keeps the session, with a new id
         self.request.session[sessions.MUST_CHANGE_PASSWORD] = False
+        password_set.send(type(self), user=form.user, request=self.request, how="changed")
         messages.success(self.request, "Your password is changed.")
         return response
 
