@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("pupils/", people.pupils, name="pupils"),
     path("pupils/<int:pk>/", people.pupil_page, name="pupil"),
+    path("names/", people.toggle_names, name="toggle_names"),
     path("pick/pupils/", people.find_pupils, name="find_pupils"),
     path("pick/pupil/", people.chosen_pupil, name="chosen_pupil"),
     path("pick/link/", people.link_row, name="link_row"),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from safeguarding import display
 from safeguarding.access.policy import viewer_for
 from safeguarding.errors import NotFound, NotPermitted
 
@@ -24,7 +25,8 @@ def school_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if request.viewer.level is None:
             return render(request, "safeguarding/no_role.html", status=403)
         try:
-            return view(request, *args, **kwargs)
+            with display.names_on_screen(hidden=request.session.get(display.SESSION_KEY, False)):
+                return view(request, *args, **kwargs)
         except NotFound:
             raise Http404("Not found") from None
         except NotPermitted as refusal:

@@ -17,6 +17,7 @@ from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from safeguarding.concerns.taxonomy import Standard
+from safeguarding.display import hiding_names
 
 TEXT_LIMIT = 20_000
 
@@ -142,7 +143,12 @@ class Incident(models.Model):
     @property
     def pupil_shown(self) -> str:
         """The pupil as this incident shows them: initials once a DSL has hidden names."""
-        return self.pupil.initials if self.names_hidden else self.pupil.full_name
+        return self.pupil.initials if self.hides_names else self.pupil.full_name
+
+    @property
+    def hides_names(self) -> bool:
+        """Names show as initials: a DSL hid them here, or the viewer hides them on screen."""
+        return self.names_hidden or hiding_names()
 
 
 class IncidentCategory(models.Model):

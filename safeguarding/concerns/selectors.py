@@ -23,6 +23,7 @@ from safeguarding.concerns.models import (
     Status,
 )
 from safeguarding.concerns.names import hide_names
+from safeguarding.display import hiding_names
 from safeguarding.errors import NotFound
 from safeguarding.people.models import Pupil
 
@@ -75,7 +76,7 @@ def incident_detail(viewer: Viewer, incident_id: int) -> Incident:
 def shown_text(incident: Incident, text: str) -> str:
     """Text written on an incident (its own, an action's) as it is shown: with the pupils'
     names as initials once a DSL has hidden them. The stored text never changes."""
-    if not incident.names_hidden:
+    if not incident.hides_names:
         return text
     return hide_names(text, [incident.pupil, *(link.pupil for link in incident.links.all())])
 
@@ -88,7 +89,7 @@ def file_label(incident: Incident, attachment: Attachment) -> str:
     """A file's name as shown. Uploaded names often carry a child's name in a form no text
     rule can be sure of ("amara.jpg"), so with names hidden a file shows by its number; the
     download keeps its own name."""
-    if not incident.names_hidden:
+    if not incident.hides_names:
         return attachment.name
     return f"file-{attachment.pk}{PurePath(attachment.name).suffix.lower()}"
 
@@ -105,7 +106,7 @@ def pupil_chronology(viewer: Viewer, pupil: Pupil) -> list[ChronologyEntry]:
         .values("pk", "pupil_id", "text", "occurred_at", "names_hidden", *_author("recorded_by"))
     )
     ids = [row["pk"] for row in incidents]
-    hidden = _pupils_of([row["pk"] for row in incidents if row["names_hidden"]])
+    hidden = _pupils_of([row["pk"] for row in incidents if row["names_hidden"] or hiding_names()])
 
     def shown(incident_id: int, text: str) -> str:
         return hide_names(text, hidden[incident_id]) if incident_id in hidden else text

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from safeguarding.display import hiding_names
+
 # A UPN is a letter then twelve digits; the last may be a letter for temporary UPNs.
 upn_validator = RegexValidator(
     r"^[A-Z][0-9]{11}[0-9A-Z]$", "A UPN is a capital letter and twelve more characters."
@@ -102,6 +104,11 @@ class Pupil(models.Model):
     @property
     def initials(self) -> str:
         return f"{self.first_name[:1]}{self.last_name[:1]}".upper()
+
+    @property
+    def shown_name(self) -> str:
+        """The name as this page shows it: initials while the viewer hides names."""
+        return self.initials if hiding_names() else self.full_name
 
     @property
     def is_archived(self) -> bool:

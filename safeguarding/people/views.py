@@ -4,9 +4,11 @@ audited), and the small pieces the Add Incident form fetches as someone types.""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from safeguarding import display
 from safeguarding.access import policy
 from safeguarding.audit import services as audit
 from safeguarding.audit.models import AuditAction
@@ -134,3 +136,19 @@ def _recordable(request: HttpRequest, name: str):
     if pupil is None:
         raise NotFound("No such pupil.")
     return pupil
+
+
+@school_view
+@require_POST
+def toggle_names(request: HttpRequest) -> HttpResponse:
+    """The header's "Hide names" button: pupils as initials on every page until pressed
+    again, for this session only. Back to the page it was pressed on (the same-origin
+    Referer), so that no page has to carry its own address in the form."""
+    hidden = not request.session.get(display.SESSION_KEY, False)
+    request.session[display.SESSION_KEY] = hidden
+    target = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return redirect(target)
