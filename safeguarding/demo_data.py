@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -100,8 +100,11 @@ def generate(
     phase: str = "secondary",
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    recorders: Sequence[User] = (),
 ) -> Generated:
-    """Add synthetic people and incidents to the current school."""
+    """Add synthetic people and incidents to the current school. `recorders` are accounts
+    made beforehand (a training school's trainee logins) who record some of the incidents
+    and actions too, so their own dashboards are not empty."""
     if phase not in PHASES:
         raise ValueError(f"Choose a phase: {', '.join(PHASES)}.")
     if incidents and not Category.objects.filter(retired_at__isnull=True).exists():
@@ -116,7 +119,7 @@ def generate(
         say(f"{len(staff)} staff")
         roll = _pupils(fake, rng, forms, phase, pupils)
         say(f"{len(roll)} pupils")
-        made, actions = _incidents(rng, roll, staff, incidents, say)
+        made, actions = _incidents(rng, roll, [*staff, *recorders], incidents, say)
     return Generated(pupils=len(roll), staff=len(staff), incidents=made, actions=actions)
 
 

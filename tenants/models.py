@@ -35,6 +35,19 @@ class School(TenantMixin):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.CharField(max_length=500, blank=True)
+    # The category template chosen at onboarding, so a training copy starts with the same
+    # categories; blank for schools onboarded before it was recorded.
+    category_template = models.CharField(max_length=40, blank=True)
+    # Set on a training copy only: the real school it imitates with made-up people. PROTECT,
+    # because a training copy goes with its schema (tenants.training), never by a cascade
+    # that would leave the schema behind.
+    training_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="training_copy",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     # Schemas are cloned by tenants.services.onboard_school, never created on save.
@@ -50,6 +63,11 @@ class School(TenantMixin):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_training(self) -> bool:
+        """A training copy: made-up pupils and incidents, shown with a permanent banner."""
+        return self.training_of_id is not None
 
 
 class Domain(DomainMixin):

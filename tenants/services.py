@@ -20,7 +20,7 @@ from safeguarding.setup import DEFAULT_TEMPLATE, TEMPLATE_NAMES, set_up_school
 from tenants.errors import InvalidSchoolDetails, SlugTaken, TrustNotFound
 from tenants.models import Domain, School, Trust
 from tenants.schemas import clone_template_schema
-from tenants.slugs import schema_name_for, validate_slug
+from tenants.slugs import schema_name_for, training_slug_for, validate_slug
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,37 @@ def onboard_school(
         )
 
 
+def onboard_training_school(
+    *, real: School, name: str, first_dsl_email: str, template: str
+) -> Onboarded:
+    """Register `real`'s training copy at `<slug>-training`: same trust, same category
+    template, its own schema cloned from the template like any school's. Its first DSL is
+    a made-up account, so no invitation is sent; tenants.training fills it and sets the
+    trainees' password. Raises SlugTaken when the address is in use."""
+    with in_public_schema():
+        return _onboard_school(
+            slug=training_slug_for(real.slug),
+            name=name,
+            admin_email=first_dsl_email,
+            trust=real.trust.slug if real.trust_id else None,
+            template=template,
+            training_of=real,
+        )
+
+
 def _onboard_school(
-    *, slug: str, name: str, admin_email: str, trust: str | None, template: str
+    *,
+    slug: str,
+    name: str,
+    admin_email: str,
+    trust: str | None,
+    template: str,
+    training_of: School | None = None,
 ) -> Onboarded:
     slug = (slug or "").strip()
-    validate_slug(slug)
+    if training_of is None:
+        # A training copy's slug is derived from its real school's, which met these rules.
+        validate_slug(slug)
     name = _required_name(name, what="school")
     if template not in TEMPLATE_NAMES:
         raise InvalidSchoolDetails(
@@ -97,7 +123,12 @@ def _onboard_school(
         with transaction.atomic():
             try:
                 school = School.objects.create(
-                    slug=slug, name=name, trust=owner, schema_name=schema_name
+                    slug=slug,
+                    name=name,
+                    trust=owner,
+                    schema_name=schema_name,
+                    category_template=template,
+                    training_of=training_of,
                 )
             except ValidationError:
                 raise taken from None  # django-tenants' own check on the schema name
@@ -107,7 +138,8 @@ def _onboard_school(
             with schema_context(schema_name):
                 admin = accounts.create_user(email=admin_email)
                 set_up_school(template=template, first_dsl=admin)
-                accounts.send_invitation(user=admin, site_name=school.name, site_url=url)
+                if training_of is None:
+                    accounts.send_invitation(user=admin, site_name=school.name, site_url=url)
     except IntegrityError:
         # Another request registered the same slug between our check and our insert.
         raise taken from None

@@ -7,6 +7,9 @@ import re
 from tenants.errors import InvalidSlug
 
 MAX_LENGTH = 40  # leaves room for "-training" within a 63-character DNS label
+TRAINING_SUFFIX = "-training"
+# A DNS label, and a PostgreSQL identifier, hold at most 63 characters.
+LABEL_LENGTH = 63
 
 _SHAPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -43,3 +46,15 @@ def validate_slug(slug: str) -> None:
 def schema_name_for(slug: str) -> str:
     """The PostgreSQL schema of a school. Slugs hold no underscores, so this is one-to-one."""
     return slug.replace("-", "_")
+
+
+def training_slug_for(slug: str) -> str:
+    """The slug of a school's training copy: `abbey` -> `abbey-training`. Longer than a
+    school's own slug may be, which is why school slugs stop at MAX_LENGTH."""
+    training = f"{slug}{TRAINING_SUFFIX}"
+    if len(training) > LABEL_LENGTH:
+        raise InvalidSlug(
+            f"The training copy's address would be {training!r}, {len(training)} characters: "
+            f"longer than the {LABEL_LENGTH} a web address allows."
+        )
+    return training

@@ -14,12 +14,12 @@ from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
 from haven.embedded import free_port
-from safeguarding.access.policy import viewer_for
 from safeguarding.concerns.models import Category
 from safeguarding.concerns.services import Upload, add_action, record_incident
 from tests import samples
 from tests.factories import PupilFactory, StaffFactory
 from tests.faults import fail_once_a_file_is_stored
+from tests.sessions import verified_viewer
 
 BUCKET = "haven-test-files"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
@@ -59,7 +59,7 @@ def _client(endpoint: str):
 
 def _record_with_file(name: str = "form.pdf", content: bytes = samples.PDF):
     return record_incident(
-        viewer=viewer_for(StaffFactory(role="SLT")), pupil_id=PupilFactory().pk,
+        viewer=verified_viewer(StaffFactory(role="SLT")), pupil_id=PupilFactory().pk,
         text="Injury at play.",
         category_ids=[Category.objects.get(name="Cause for Concern").pk],
         occurred_at=timezone.now(), uploads=[Upload(file=BytesIO(content), name=name)],
@@ -115,7 +115,7 @@ def test_a_failed_incident_leaves_no_object_behind(abbey, s3, monkeypatch):
 def test_a_failed_action_leaves_no_object_behind(abbey, s3, monkeypatch):
     with abbey:
         incident = record_incident(
-            viewer=viewer_for(StaffFactory(role="SLT")), pupil_id=PupilFactory().pk,
+            viewer=verified_viewer(StaffFactory(role="SLT")), pupil_id=PupilFactory().pk,
             text="Injury at play.", occurred_at=timezone.now(),
             category_ids=[Category.objects.get(name="Cause for Concern").pk],
         )  # fmt: skip
@@ -123,7 +123,7 @@ def test_a_failed_action_leaves_no_object_behind(abbey, s3, monkeypatch):
         stored = fail_once_a_file_is_stored(monkeypatch)
         with pytest.raises(RuntimeError):
             add_action(
-                viewer=viewer_for(StaffFactory(role="SLT")), incident_id=incident.pk,
+                viewer=verified_viewer(StaffFactory(role="SLT")), incident_id=incident.pk,
                 kind="note", text="Form from the office.",
                 uploads=[Upload(file=BytesIO(samples.PDF), name="office.pdf")],
             )  # fmt: skip
