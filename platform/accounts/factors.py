@@ -1,6 +1,7 @@
-"""Second factors (django-otp): authenticator apps (TOTP) with a QR code, and one-time
-backup codes. A session verified with one of them may use everything its role allows;
-without, a role that requires a second factor is held at write-only (access policy).
+"""Second factors (django-otp): authenticator apps (TOTP) with a QR code, security keys and
+passkeys (WebAuthn, see accounts.passkeys), and one-time backup codes. A session verified
+with one of them may use everything its role allows; without, a role that requires a second
+factor is held at write-only (access policy).
 
 A person who already has a factor must verify it before adding or removing one, so a
 stolen password alone can never enrol the thief's phone. The first factor can be added
@@ -23,6 +24,7 @@ from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import User
 
@@ -32,7 +34,9 @@ TOTP_CODE = re.compile(r"^[0-9]{6}$")
 BACKUP_CODE = re.compile(r"^[a-z0-9]{8}$")
 
 # Sent after a factor is added, removed or verified: the audit log listens.
-factor_changed = Signal()  # kwargs: user, actor, change ("added" | "removed" | "verified"), device
+# kwargs: user, actor, change ("added" | "removed" | "verified"), device, and the request that
+# caused it (None when there was none), for the address the audit keeps.
+factor_changed = Signal()
 
 
 class FactorError(ValueError):
@@ -46,15 +50,56 @@ class Enrolment:
     secret: str
 
 
+# How each kind of factor is named in addresses (`factors/key/3/remove/`) and on pages.
+KINDS: dict[str, type[Device]] = {
+    "app": TOTPDevice,
+    "key": WebAuthnCredential,
+    "codes": StaticDevice,
+}
+LABELS = {"app": "Authenticator app", "key": "Security key or passkey", "codes": "Backup codes"}
+
+
 def has_factor(user: User) -> bool:
+    """An authenticator app or a security key: backup codes are only their spare."""
+    return has_app(user) or has_key(user)
+
+
+def has_app(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def has_key(user: User) -> bool:
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+
+
 def factors_of(user: User) -> list[Device]:
-    """Confirmed authenticators first, then the backup codes (if any), oldest first."""
+    """Confirmed authenticator apps, then security keys, then the backup codes (if any),
+    each oldest first."""
     apps = list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("created_at"))
+    keys = list(WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at"))
     backups = list(StaticDevice.objects.filter(user=user, confirmed=True))
-    return apps + backups
+    return apps + keys + backups
+
+
+def kind_of(device: Device) -> str:
+    """The word for this device's kind in addresses: "app", "key" or "codes"."""
+    return next(kind for kind, model in KINDS.items() if isinstance(device, model))
+
+
+def factor_of(user: User, *, kind: str, pk: int | None) -> Device | None:
+    """One of the person's own confirmed factors, or None: never someone else's."""
+    model = KINDS.get(kind)
+    if model is None or pk is None:
+        return None
+    return model.objects.filter(user=user, pk=pk, confirmed=True).first()
+
+
+def device_name(name: str, *, example: str) -> str:
+    """A person's name for a device, tidied, so they can tell their devices apart."""
+    name = " ".join(str(name or "").split())[:64]
+    if not name:
+        raise FactorError(f"Give the device a name, such as '{example}'.")
+    return name
 
 
 def backup_codes_left(user: User) -> int:
@@ -63,9 +108,7 @@ def backup_codes_left(user: User) -> int:
 
 def start_totp(user: User, *, name: str) -> Enrolment:
     """A new authenticator, unconfirmed until a code from it comes back."""
-    name = " ".join(name.split())[:64]
-    if not name:
-        raise FactorError("Give the device a name, such as 'My phone'.")
+    name = device_name(name, example="My phone")
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name=name, confirmed=False)
     return enrolment(device)
@@ -102,9 +145,52 @@ def confirm_totp(request: HttpRequest, device: TOTPDevice, code: str) -> list[st
         raise FactorError(_wrong_code(device))
     _verified(request, device)
     factor_changed.send(
-        TOTPDevice, user=device.user, actor=device.user, change="added", device=device
+        TOTPDevice,
+        user=device.user,
+        actor=device.user,
+        change="added",
+        device=device,
+        request=request,
     )
     return codes
+
+
+def add_key(request: HttpRequest, device: WebAuthnCredential, *, name: str) -> list[str] | None:
+    """Keep a security key the browser has just registered (django-otp-webauthn checked
+    its answer) under the person's name for it, and verify this session with it: making it
+    proved they hold it. Like the first authenticator, the first key comes with backup
+    codes, returned here to show once."""
+    with transaction.atomic():
+        user = device.user
+        first = not has_app(user) and not (
+            WebAuthnCredential.objects.filter(user=user, confirmed=True)
+            .exclude(pk=device.pk)
+            .exists()
+        )
+        device.name = device_name(name, example="My security key")
+        device.save(update_fields=["name"])
+        codes = new_backup_codes(user) if first else None
+    _verified(request, device)
+    factor_changed.send(
+        WebAuthnCredential, user=user, actor=user, change="added", device=device, request=request
+    )
+    return codes
+
+
+def verify_key(request: HttpRequest, device: WebAuthnCredential) -> None:
+    """Verify this session with a security key whose signature django-otp-webauthn has
+    checked against this host and the person's own keys: elevation, as with a code."""
+    if device.user_id != request.user.pk or not device.confirmed:
+        raise FactorError("That security key is not one of yours.")
+    _verified(request, device)
+    factor_changed.send(
+        WebAuthnCredential,
+        user=device.user,
+        actor=device.user,
+        change="verified",
+        device=device,
+        request=request,
+    )
 
 
 def new_backup_codes(user: User) -> list[str]:
@@ -131,25 +217,32 @@ def verify(request: HttpRequest, code: str) -> Device:
         devices = list(kind.objects.select_for_update().filter(user=user, confirmed=True))
         accepted = next((device for device in devices if device.verify_token(code)), None)
     if not devices:
-        raise FactorError(_no_such_factor(kind))
+        raise FactorError(_no_such_factor(kind, user))
     if accepted is None:
         raise FactorError(_wrong_code(devices[0]))
     device = accepted
     _verified(request, device)
-    factor_changed.send(type(device), user=user, actor=user, change="verified", device=device)
+    factor_changed.send(
+        type(device), user=user, actor=user, change="verified", device=device, request=request
+    )
     return device
 
 
-def remove(device: Device, *, actor: User) -> None:
+def remove(device: Device, *, actor: User, request: HttpRequest | None = None) -> None:
     """Remove one factor: the person's own (from a verified session) or, by a DSL, a
-    member's who lost their phone. Removing the last authenticator takes the backup codes
-    with it: they are a spare for an authenticator, not a factor on their own."""
+    member's who lost their phone or key. Removing the last authenticator app or security
+    key takes the backup codes with it: they are a spare, not a factor on their own."""
     with transaction.atomic():
         device.delete()
         if not has_factor(device.user):
             StaticDevice.objects.filter(user=device.user).delete()
     factor_changed.send(
-        type(device), user=device.user, actor=actor, change="removed", device=device
+        type(device),
+        user=device.user,
+        actor=actor,
+        change="removed",
+        device=device,
+        request=request,
     )
 
 
@@ -173,7 +266,9 @@ def _wrong_code(device: Device) -> str:
     return "That code did not work. Check the time on your phone, and use the newest code."
 
 
-def _no_such_factor(kind: type[Device]) -> str:
+def _no_such_factor(kind: type[Device], user: User) -> str:
     if kind is StaticDevice:
-        return "You have no backup codes. Use your authenticator app."
+        return "You have no backup codes. Use your authenticator app or security key."
+    if has_key(user):
+        return "You have no authenticator app set up. Use your security key, or a backup code."
     return "You have no authenticator app set up yet."

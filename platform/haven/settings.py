@@ -33,6 +33,7 @@ SHARED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "rest_framework",
     "drf_spectacular",
@@ -51,6 +52,7 @@ TENANT_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "accounts",
     "safeguarding",
@@ -169,6 +171,16 @@ AXES_SENSITIVE_PARAMETERS = ["password", "username"]
 OTP_TOTP_ISSUER = "Haven"
 OTP_TOTP_THROTTLE_FACTOR = 5
 OTP_STATIC_THROTTLE_FACTOR = 5
+# Security keys and passkeys (django-otp-webauthn), only ever as a second factor after the
+# password. Each host is its own relying party, so a key made on one school's address is
+# useless on another's (accounts.passkeys).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME_CALLABLE = "accounts.passkeys.relying_party_name"
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.HostHelper"
+# Only for the library's system check, which wants a fixed list: HostHelper never reads it
+# and accepts exactly the origin of the request's own host.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"https://{HAVEN_BASE_DOMAIN}"]
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

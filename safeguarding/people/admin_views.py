@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import factors
 from accounts.errors import AccountError
@@ -82,7 +81,14 @@ def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "people/staff_member.html",
-        {"member": member, "roles": Role.objects.all(), "devices": factors.factors_of(member)},
+        {
+            "member": member,
+            "roles": Role.objects.all(),
+            "devices": [
+                (factors.kind_of(device), factors.LABELS[factors.kind_of(device)], device)
+                for device in factors.factors_of(member)
+            ],
+        },
     )
 
 
@@ -107,12 +113,11 @@ def _staff_command(request: HttpRequest, member: User) -> None:
             else f"{member.get_full_name()} can sign in again.",
         )
     elif command == "remove_device":
-        device = TOTPDevice.objects.filter(
-            user=member, pk=to_int(request.POST.get("device")), confirmed=True
-        ).first()
-        if device is None:
+        kind = request.POST.get("kind", "")
+        device = factors.factor_of(member, kind=kind, pk=to_int(request.POST.get("device")))
+        if device is None or kind == "codes":
             raise NotPermitted("That device is already gone.")
-        factors.remove(device, actor=actor)
+        factors.remove(device, actor=actor, request=request)
         messages.success(request, f"{device.name} no longer verifies {member.get_full_name()}.")
     else:
         raise NotPermitted("Nothing was changed.")

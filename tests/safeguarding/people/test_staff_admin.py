@@ -131,7 +131,8 @@ def test_a_dsl_removes_a_members_lost_phone(abbey, dsl):
         slt = StaffFactory(role="SLT")
         phone = TOTPDevice.objects.create(user=slt, name="Lost phone")
     signed_in(abbey, dsl).post(
-        f"/settings/staff/{slt.pk}/", {"command": "remove_device", "device": phone.pk}
+        f"/settings/staff/{slt.pk}/",
+        {"command": "remove_device", "kind": "app", "device": phone.pk},
     )
     with abbey:
         assert not TOTPDevice.objects.filter(pk=phone.pk).exists()
