@@ -5,21 +5,11 @@ school's address is `*.localhost`, which Chromium counts as a secure context."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
-from django.core.management import call_command
 from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
-from haven.embedded import free_port, wait_for_port
-from tenants.models import School
-from tenants.schemas import drop_schema
-from tenants.services import onboard_school
-from tests.databases import url_of_test_database
-from tests.e2e.test_record_incident_in_browser import chromium_browser
+from tests.browser import chromium_browser, committed_school, served
 from tests.factories import PASSWORD, GroupFactory, PupilFactory, StaffFactory
 
 SLUG = "passkey-test"
@@ -31,39 +21,22 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def key_school(django_db_setup, django_db_blocker):
-    """A school committed to the test database, so the server process can see it."""
-    with django_db_blocker.unblock():
-        made = onboard_school(
-            slug=SLUG, name="Passkey Test Academy", admin_email="d@pk.example", template="secondary"
-        ).school
-        with made:
-            form = GroupFactory(name="9Q", kind="form")
-            StaffFactory(email=DSL, full_name="Dana Lead", role="Safeguarding team")
-            pupil = PupilFactory(legal_first_name="Zainab", legal_last_name="Quill", form=form)
-        call_command("collectstatic", interactive=False, verbosity=0)
-        yield {"school": made, "pupil": pupil.pk}
-        drop_schema(made.schema_name)
-        School.objects.filter(pk=made.pk).delete()
+    def fill(made):
+        form = GroupFactory(name="9Q", kind="form")
+        StaffFactory(email=DSL, full_name="Dana Lead", role="Safeguarding team")
+        return PupilFactory(legal_first_name="Zainab", legal_last_name="Quill", form=form).pk
+
+    with committed_school(django_db_blocker, slug=SLUG, name="Passkey Test Academy", fill=fill) as (
+        made,
+        pupil,
+    ):
+        yield {"school": made, "pupil": pupil}
 
 
 @pytest.fixture(scope="module")
 def key_server(key_school):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url_of_test_database(), "HAVEN_PORT": str(port)}
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "haven.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket",
-            "--log-level", "warning",
-        ],
-        env=env,
-    )  # fmt: skip
-    try:
-        assert wait_for_port("127.0.0.1", port, timeout=30), "gunicorn did not start"
-        yield f"http://{SLUG}.localhost:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with served(SLUG) as address:
+        yield address
 
 
 def test_a_dsl_adds_a_security_key_and_elevates_with_it_to_read_a_pupils_file(

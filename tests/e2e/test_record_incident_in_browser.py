@@ -4,25 +4,15 @@ gunicorn serving the test database over real HTTP."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pytest
-from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from haven.embedded import free_port, wait_for_port
-from tenants.models import School
-from tenants.schemas import drop_schema
-from tenants.services import onboard_school
 from tests import samples
 from tests.accounts.test_step_up import code_for
-from tests.databases import url_of_test_database
+from tests.browser import chromium_browser, committed_school, served
 from tests.factories import PASSWORD, GroupFactory, PupilFactory, StaffFactory
 
 SLUG = "browser-test"
@@ -32,80 +22,26 @@ SLUG = "browser-test"
 pytestmark = pytest.mark.django_db
 
 
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if path := shutil.which(name):
-            return path
-    raise RuntimeError("Chromium is not installed: run `make test`, which installs it.")
-
-
 @pytest.fixture(scope="module")
 def school(django_db_setup, django_db_blocker):
-    """A school committed to the test database, so a separate server process can see it."""
-    with django_db_blocker.unblock():
-        made = onboard_school(
-            slug=SLUG, name="Browser Test Academy", admin_email="d@bt.example", template="secondary"
-        ).school
-        with made:
-            form = GroupFactory(name="10K", kind="form")
-            StaffFactory(email="teacher@bt.example", full_name="Tom Teacher", groups=[form])
-            dsl = StaffFactory(
-                email="dsl@bt.example", full_name="Dana Lead", role="Safeguarding team"
-            )
-            TOTPDevice.objects.create(user=dsl, name="Dana's phone")
-            PupilFactory(legal_first_name="Zainab", legal_last_name="Quill", form=form)
-        call_command("collectstatic", interactive=False, verbosity=0)
+    def fill(made):
+        form = GroupFactory(name="10K", kind="form")
+        StaffFactory(email="teacher@bt.example", full_name="Tom Teacher", groups=[form])
+        dsl = StaffFactory(email="dsl@bt.example", full_name="Dana Lead", role="Safeguarding team")
+        TOTPDevice.objects.create(user=dsl, name="Dana's phone")
+        PupilFactory(legal_first_name="Zainab", legal_last_name="Quill", form=form)
+
+    with committed_school(django_db_blocker, slug=SLUG, name="Browser Test Academy", fill=fill) as (
+        made,
+        _,
+    ):
         yield made
-        # Schemas drop whole; the append-only triggers guard rows, not the schema.
-        drop_schema(made.schema_name)
-        School.objects.filter(pk=made.pk).delete()
 
 
 @pytest.fixture(scope="module")
 def server(school):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url_of_test_database(), "HAVEN_PORT": str(port)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "haven.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    try:
-        assert wait_for_port("127.0.0.1", port, timeout=30), "gunicorn did not start"
-        yield f"http://{SLUG}.localhost:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@contextmanager
-def chromium_browser():
-    """Opened inside the test: Playwright runs an event loop on this thread while it is open,
-    and Django refuses database work on a thread with a running loop."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium(),
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--host-resolver-rules=MAP *.localhost 127.0.0.1",
-            ],
-        )  # fmt: skip
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with served(SLUG) as address:
+        yield address
 
 
 def _current_code(school, email: str) -> str:
