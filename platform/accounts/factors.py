@@ -96,7 +96,7 @@ def factor_of(user: User, *, kind: str, pk: int | None) -> Device | None:
 
 def device_name(name: str, *, example: str) -> str:
     """A person's name for a device, tidied, so they can tell their devices apart."""
-    name = " ".join(str(name or "").split())[:64]
+    name = " ".join("".join(c for c in str(name or "") if c.isprintable()).split())[:64]
     if not name:
         raise FactorError(f"Give the device a name, such as '{example}'.")
     return name
@@ -134,7 +134,9 @@ def confirm_totp(request: HttpRequest, device: TOTPDevice, code: str) -> list[st
         raise FactorError("Enter the 6-digit code your authenticator app shows.")
     # A wrong code must leave its mark (the throttle), so no exception inside the block.
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, confirmed=False)
+        device = TOTPDevice.objects.select_for_update().filter(pk=device.pk).first()
+        if device is None or device.confirmed:
+            raise FactorError("This authenticator is already set up, or its set-up expired.")
         accepted = device.verify_token(code)
         if accepted:
             first = not has_factor(device.user)
@@ -142,6 +144,7 @@ def confirm_totp(request: HttpRequest, device: TOTPDevice, code: str) -> list[st
             device.save(update_fields=["confirmed"])
             codes = new_backup_codes(device.user) if first else None
     if not accepted:
+        _failed(request, device)
         raise FactorError(_wrong_code(device))
     _verified(request, device)
     factor_changed.send(
@@ -196,8 +199,12 @@ def verify_key(request: HttpRequest, device: WebAuthnCredential) -> None:
 def new_backup_codes(user: User) -> list[str]:
     """Ten fresh one-time codes; any earlier ones stop working."""
     with transaction.atomic():
-        StaticDevice.objects.filter(user=user).delete()
-        device = StaticDevice.objects.create(user=user, name=BACKUP_NAME, confirmed=True)
+        # The device stays (a session verified with a backup code stays verified); its
+        # codes are replaced.
+        device = StaticDevice.objects.filter(user=user).first() or StaticDevice.objects.create(
+            user=user, name=BACKUP_NAME, confirmed=True
+        )
+        device.token_set.all().delete()
         codes = [StaticToken.random_token() for _ in range(BACKUP_COUNT)]
         StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
     return codes
@@ -219,6 +226,7 @@ def verify(request: HttpRequest, code: str) -> Device:
     if not devices:
         raise FactorError(_no_such_factor(kind, user))
     if accepted is None:
+        _failed(request, devices[0])
         raise FactorError(_wrong_code(devices[0]))
     device = accepted
     _verified(request, device)
@@ -244,6 +252,14 @@ def remove(device: Device, *, actor: User, request: HttpRequest | None = None) -
         device=device,
         request=request,
     )
+
+
+def _failed(request: HttpRequest, device: Device) -> None:
+    """A wrong code is worth knowing about: someone may be guessing."""
+    factor_changed.send(
+        type(device), user=device.user, actor=device.user, change="failed", device=device,
+        request=request,
+    )  # fmt: skip
 
 
 def _verified(request: HttpRequest, device: Device) -> None:

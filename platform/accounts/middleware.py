@@ -44,7 +44,11 @@ def _signed_out(request: HttpRequest, minutes: int) -> HttpResponse:
         return JsonResponse({"detail": text}, status=401)
     messages.info(request, text)
     login = reverse("accounts:login")
-    if request.method == "GET" and not request.headers.get("HX-Request"):
+    if (
+        request.method == "GET"
+        and not request.headers.get("HX-Request")
+        and not request.path_info.startswith("/accounts/")
+    ):
         login += "?" + urlencode({"next": request.get_full_path()})
     response = redirect(login)
     if request.headers.get("HX-Request"):
@@ -65,4 +69,7 @@ def _allowed_while_expired(request: HttpRequest) -> bool:
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path_info.startswith("/api/")
+    """The API and the idle warning's keep-alive call want a status, not a sign-in page."""
+    return request.path_info.startswith("/api/") or request.path_info == reverse(
+        "accounts:keep_alive"
+    )

@@ -27,6 +27,10 @@ def clean_email(email: str) -> str:
     email = normalise_email(email or "")
     if not email:
         raise InvalidEmail("Enter an email address.")
+    if len(email) > 254 or "\x00" in email:
+        raise InvalidEmail(
+            "That is not a valid email address: it is too long or has odd characters."
+        )
     try:
         validate_email(email)
     except ValidationError:

@@ -27,9 +27,12 @@ def start(session: SessionBase, user: User) -> None:
 
 
 def password_expired(user: User, rules: SecuritySettings) -> bool:
+    """From the stored date: signing in may have just re-hashed the password in a newer
+    scheme, which sets the date on the object in memory without a new password."""
     if not rules.expiry_days:
         return False
-    changed = user.password_changed_at or user.date_joined
+    stored = User.objects.filter(pk=user.pk).values_list("password_changed_at", flat=True)
+    changed = stored.first() or user.date_joined
     return timezone.now() - changed > timedelta(days=rules.expiry_days)
 
 

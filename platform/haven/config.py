@@ -42,6 +42,13 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _proxy_count(environ: Mapping[str, str]) -> int:
+    count = _int(environ, "HAVEN_PROXY_COUNT", 0)
+    if not 0 <= count <= 5:
+        raise ConfigError(f"HAVEN_PROXY_COUNT must be between 0 and 5, not {count}")
+    return count
+
+
 def _str(environ: Mapping[str, str], name: str, default: str = "") -> str:
     return environ.get(name, "").strip() or default
 
@@ -163,7 +170,7 @@ class Config:
             s3_bucket=_str(environ, "HAVEN_S3_BUCKET"),
             s3_endpoint_url=_str(environ, "HAVEN_S3_ENDPOINT_URL"),
             s3_region=_str(environ, "HAVEN_S3_REGION", "eu-west-2"),
-            proxy_count=_int(environ, "HAVEN_PROXY_COUNT", 0),
+            proxy_count=_proxy_count(environ),
         )
 
 

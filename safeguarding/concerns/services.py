@@ -472,10 +472,20 @@ def move_category(*, viewer: Viewer, category_id: int, parent_id: int | None) ->
     try:
         with transaction.atomic():
             category.parent = parent
-            if parent is not None and parent.restricted:
+            restricting = parent is not None and parent.restricted
+            became_restricted, dropped = restricting and not category.restricted, 0
+            if restricting:
                 category.restricted = True
-                CategoryPermission.objects.filter(category=category).delete()
+                dropped, _ = CategoryPermission.objects.filter(category=category).delete()
             category.save(update_fields=["parent", "restricted"])
+            if became_restricted or dropped:
+                audit.record(
+                    action=AuditAction.PERMISSION_CHANGED,
+                    actor=viewer.user,
+                    object_type="category",
+                    object_id=category.pk,
+                    detail={"restricted": True, "role_levels_dropped": dropped},
+                )
     except IntegrityError:
         raise Invalid({"parent": "There is already a category of that name there."}) from None
     return category

@@ -41,7 +41,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             try:
                 member = services.invite_staff(
                     email=request.POST.get("email", ""),
-                    full_name=request.POST.get("full_name", "")[:150],
+                    full_name="".join(
+                        c for c in request.POST.get("full_name", "")[:150] if c.isprintable()
+                    ),
                     role=role,
                     site_name=request.school.name,
                     site_url=settings.CONFIG.school_url(request.school.slug),

@@ -132,3 +132,61 @@ def test_the_factor_list_names_each_device_and_no_email_carries_a_secret(abbey):
     page = signed_in(abbey, slt).get("/accounts/factors/").content.decode()
     assert "Test phone" in page and "Authenticator app" in page
     assert not [m for m in mail.outbox if "otpauth" in m.body]
+
+
+def test_the_owner_is_emailed_when_a_factor_is_added(abbey, django_capture_on_commit_callbacks):
+    with abbey:
+        StaffFactory(email="slt@abbey.example", role="SLT")
+    client = Client(HTTP_HOST="abbey.localhost")
+    sign_in(client, "slt@abbey.example")
+    device_id, _ = _start(client, "Work phone")
+    with abbey:
+        code = code_for(TOTPDevice.objects.get(pk=device_id))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/factors/new/", {"step": "confirm", "device": device_id, "code": code}
+        )
+    (message,) = mail.outbox
+    assert message.to == ["slt@abbey.example"]
+    assert '"Work phone"' in message.body and "Abbey Community College" in message.body
+    assert "otpauth" not in message.body
+
+
+def test_confirming_twice_says_so_instead_of_failing(abbey):
+    with abbey:
+        StaffFactory(email="slt@abbey.example", role="SLT")
+    client = Client(HTTP_HOST="abbey.localhost")
+    sign_in(client, "slt@abbey.example")
+    device_id, _ = _start(client)
+    with abbey:
+        code = code_for(TOTPDevice.objects.get(pk=device_id))
+    form = {"step": "confirm", "device": device_id, "code": code}
+    client.post("/accounts/factors/new/", form)
+    again = client.post("/accounts/factors/new/", form)
+    assert again.status_code == 200
+    assert "expired" in again.content.decode() or "already set up" in again.content.decode()
+
+
+def test_new_backup_codes_keep_a_session_verified_with_a_backup_code(abbey):
+    with abbey:
+        slt = StaffFactory(email="slt@abbey.example", role="SLT")
+        TOTPDevice.objects.create(user=slt, name="Phone")
+        device = StaticDevice.objects.create(user=slt, name="Backup codes")
+        device.token_set.create(token="abcd2345")
+    client = Client(HTTP_HOST="abbey.localhost")
+    sign_in(client, "slt@abbey.example")
+    client.post("/accounts/elevate/", {"code": "abcd2345"})
+    codes = client.post("/accounts/factors/backup-codes/").content.decode()
+    assert codes.count("<li><code>") == 10
+    assert "Elevate my access" not in client.get("/").content.decode()
+
+
+def test_a_device_name_with_control_characters_is_tidied(abbey):
+    with abbey:
+        StaffFactory(email="slt@abbey.example", role="SLT")
+    client = Client(HTTP_HOST="abbey.localhost")
+    sign_in(client, "slt@abbey.example")
+    device_id, _ = _start(client, "My\x00 phone\x07")
+    with abbey:
+        assert TOTPDevice.objects.get(pk=device_id).name == "My phone"

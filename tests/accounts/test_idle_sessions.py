@@ -83,3 +83,20 @@ def test_sign_in_gives_a_new_session_id(abbey):
         before = session.session_key
     client.post("/accounts/login/", {"username": "rotate@abbey.example", "password": PASSWORD})
     assert client.cookies["haven_session"].value != before
+
+
+def test_an_idle_tab_sent_to_the_sign_in_page_signs_in_without_a_loop(abbey):
+    client = _signed_in(abbey)
+    _idle(abbey, client, 11 * 60)
+    response = client.get("/accounts/login/")
+    assert response.status_code == 302 and "next=" not in response.headers["Location"]
+    signed = client.post(
+        "/accounts/login/", {"username": "idle@abbey.example", "password": PASSWORD}
+    )
+    assert signed.status_code == 302 and signed.headers["Location"] == "/"
+
+
+def test_staying_signed_in_after_the_server_ended_the_session_says_so(abbey):
+    client = _signed_in(abbey)
+    _idle(abbey, client, 11 * 60)
+    assert client.post("/accounts/keep-alive/").status_code == 401

@@ -50,7 +50,13 @@ def test_secure_deployments_link_with_https_and_no_port(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("HAVEN_DEBUG", "maybe"), ("HAVEN_PORT", "eighty"), ("HAVEN_BASE_DOMAIN", "http://x.org")],
+    [
+        ("HAVEN_DEBUG", "maybe"),
+        ("HAVEN_PORT", "eighty"),
+        ("HAVEN_BASE_DOMAIN", "http://x.org"),
+        ("HAVEN_PROXY_COUNT", "-1"),
+        ("HAVEN_PROXY_COUNT", "40"),
+    ],
 )
 def test_unusable_values_are_refused_naming_the_variable(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):

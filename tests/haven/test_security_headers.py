@@ -47,6 +47,7 @@ def test_the_deployment_check_is_clean_with_production_settings():
     env = {
         **os.environ,
         "HAVEN_SECURE_COOKIES": "true",
+        "HAVEN_PROXY_COUNT": "1",
         "HAVEN_DEBUG": "false",
         "HAVEN_SECRET_KEY": "x7Gq-" + "k" * 20 + "-Lw9Zp" + "v3" * 20,
         "HAVEN_EMAIL_TO_FILES": "true",
@@ -77,3 +78,20 @@ def test_production_settings_send_hsts_for_every_subdomain_and_secure_cookies():
     assert result.stdout.split() == [
         "31536000", "True", "True", "__Host-haven_session", "True", "True", "None",
     ], result.stderr  # fmt: skip
+
+
+def test_the_deployment_check_warns_when_behind_https_without_a_proxy_count():
+    env = {
+        **os.environ,
+        "HAVEN_SECURE_COOKIES": "true",
+        "HAVEN_PROXY_COUNT": "0",
+        "DJANGO_SETTINGS_MODULE": "haven.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "haven.W002" in result.stderr + result.stdout

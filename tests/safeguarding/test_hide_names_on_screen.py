@@ -32,7 +32,9 @@ def test_hide_names_shows_initials_everywhere_until_pressed_again(abbey):
     for page in pages:
         html = client.get(page).content.decode()
         assert "Penhale" not in html and "Orla" not in html, page
-    assert "<h1>OP</h1>" in client.get(f"/pupils/{pupil.pk}/").content.decode()
+    pupil_page = client.get(f"/pupils/{pupil.pk}/").content.decode()
+    assert "<h1>OP</h1>" in pupil_page
+    assert "Hidden while you hide names." in pupil_page
     assert 'aria-pressed="true"' in client.get("/").content.decode()
     assert client.get(f"/api/v1/pupils/{pupil.pk}/").json()["name"] == "Orla Penhale"
 

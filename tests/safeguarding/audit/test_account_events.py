@@ -82,3 +82,15 @@ def test_a_password_change_is_recorded_without_the_password(abbey):
         event = AuditEvent.objects.get(action="password_changed")
         assert event.actor_id == user.pk
         assert "Kettle" not in event.detail and PASSWORD not in event.detail
+
+
+def test_a_wrong_code_is_recorded_so_guessing_leaves_a_trace(abbey):
+    with abbey:
+        slt = StaffFactory(email="slt@abbey.example", role="SLT")
+        TOTPDevice.objects.create(user=slt, name="Phone")
+    client = Client(HTTP_HOST="abbey.localhost")
+    client.post("/accounts/login/", {"username": "slt@abbey.example", "password": PASSWORD})
+    client.post("/accounts/elevate/", {"code": "000000"})
+    with abbey:
+        failed = AuditEvent.objects.get(action="second_factor_failed")
+        assert failed.actor_id == slt.pk and "000000" not in failed.detail

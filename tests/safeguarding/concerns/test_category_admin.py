@@ -8,6 +8,7 @@ from django.utils import timezone
 from safeguarding.access import policy
 from safeguarding.access.models import Role
 from safeguarding.access.services import set_category_level
+from safeguarding.audit.models import AuditEvent
 from safeguarding.concerns.models import Agency, Category, IncidentCategory
 from safeguarding.concerns.services import (
     add_agency,
@@ -96,6 +97,8 @@ def test_a_category_moved_under_a_restricted_one_is_restricted_and_stays_so(abbe
     assert not policy.may_read_category(slt, moved.pk)
     back = move_category(viewer=dsl, category_id=bullying.pk, parent_id=None)
     assert back.parent is None and Category.objects.get(pk=bullying.pk).restricted
+    (audited,) = AuditEvent.objects.filter(action="permission_changed", object_id=bullying.pk)
+    assert audited.actor_id == dsl.user.pk and '"restricted":true' in audited.detail
 
 
 def test_a_roles_own_level_gives_way_to_the_restricted_parents(abbey, dsl):

@@ -163,3 +163,14 @@ def test_the_asvs_preset_is_one_click_and_custom_rules_are_checked(abbey, dsl):
     with abbey:
         rules = SecuritySettings.current()
         assert (rules.preset, rules.min_length, rules.session_timeout_minutes) == ("custom", 10, 15)
+
+
+@pytest.mark.parametrize("email", ["a" * 300 + "@abbey.example", "nul\x00@abbey.example"])
+def test_an_over_long_or_odd_email_is_refused_without_an_error_page(abbey, dsl, email):
+    with abbey:
+        role = Role.objects.get(name="Teachers").pk
+    response = signed_in(abbey, dsl).post(
+        "/settings/staff/", {"email": email, "full_name": "N\x00 Brook", "role": role}
+    )
+    assert response.status_code == 400
+    assert "not a valid email address" in response.content.decode()

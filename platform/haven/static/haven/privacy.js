@@ -63,7 +63,7 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": JSON.parse(body.getAttribute("hx-headers"))["X-CSRFToken"] },
     }).then(function (response) {
-      if (response.ok) {
+      if (response.status === 204 && !response.redirected) {
         lastActive = Date.now();
         warning.hidden = true;
         if (previousFocus) previousFocus.focus();
