@@ -72,3 +72,17 @@ class School(TenantMixin):
 
 class Domain(DomainMixin):
     """A host name that serves one school: `<slug>.<HAVEN_BASE_DOMAIN>` at least."""
+
+
+class AuditAnchor(models.Model):
+    """The last verified head of a school's audit log, kept out of the school's own schema.
+
+    The chain inside the schema shows an edited, deleted or reordered entry, but not newest
+    entries cut off, nor a chain rewritten from the start; this row, which nothing in the
+    school's schema can reach, does: `haven audit-verify` (and its nightly run) checks the
+    entry it names still has the hash it had, then moves it to the new head."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="audit_anchor")
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    checked_at = models.DateTimeField()

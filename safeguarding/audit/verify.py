@@ -3,8 +3,11 @@ of the database function that wrote it, and every row checked against the one be
 
 An edited row no longer matches its hash; a deleted row leaves a gap in the numbering (or,
 renumbered, a link that points at the wrong hash); rows moved or swapped carry hashes made
-for other positions. The first break is reported. Deleting the newest rows leaves no trace in
-the chain itself: compare the entry count with one noted earlier to catch that.
+for other positions. The first break is reported.
+
+Deleting the newest rows, or rewriting the whole chain with fresh hashes, leaves no trace in
+the chain itself; the school's AuditAnchor in the public schema does (`verify_and_anchor`):
+the entry it names must still be there with the hash it had when last checked.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from safeguarding.audit.models import GENESIS_HASH, AuditEvent
+from tenants.models import AuditAnchor, School
 
 # The columns the hash covers, in the order of the canonical text (audit migration 0002).
 HASHED_FIELDS = (
@@ -39,6 +45,7 @@ class ChainReport:
     entries: int
     broken_at: int | None = None
     problem: str = ""
+    head_hash: str = GENESIS_HASH
 
     @property
     def intact(self) -> bool:
@@ -87,7 +94,7 @@ def verify_chain(rows: Iterable[Sequence[object]]) -> ChainReport:
         if entry_hash(values) != stored_hash:
             return ChainReport(count, seq, f"entry {seq} was changed after it was written.")
         count, expected_seq, previous_hash = count + 1, seq + 1, stored_hash
-    return ChainReport(count)
+    return ChainReport(count, head_hash=previous_hash)
 
 
 def verify_school_log() -> ChainReport:
@@ -98,6 +105,36 @@ def verify_school_log() -> ChainReport:
         .iterator(chunk_size=5000)
     )
     return verify_chain(rows)
+
+
+def verify_and_anchor(school: School) -> ChainReport:
+    """Check the school's log (the connection must be on its schema) against itself and
+    against its anchor; when whole, move the anchor to the new head."""
+    report = verify_school_log()
+    if not report.intact:
+        return report
+    anchor = AuditAnchor.objects.filter(school=school).first()
+    if anchor is not None:
+        when = timezone.localtime(anchor.checked_at).strftime("%-d %b %Y %H:%M")
+        if report.entries < anchor.seq:
+            return ChainReport(
+                report.entries,
+                report.entries + 1,
+                f"the log ends at entry {report.entries}, but had {anchor.seq} entries when "
+                f"checked on {when}: the newest entries were deleted.",
+            )
+        kept = AuditEvent.objects.filter(seq=anchor.seq).values_list("hash", flat=True).first()
+        if anchor.seq and kept != anchor.hash:
+            return ChainReport(
+                report.entries,
+                anchor.seq,
+                f"entry {anchor.seq} is not the one checked on {when}: the log was rewritten.",
+            )
+    AuditAnchor.objects.update_or_create(
+        school=school,
+        defaults={"seq": report.entries, "hash": report.head_hash, "checked_at": timezone.now()},
+    )
+    return report
 
 
 def _as_text(name: str, value: object) -> str | None:

@@ -14,6 +14,7 @@ from django.db import connection
 from safeguarding.audit.models import AuditAction, AuditEvent
 from safeguarding.audit.services import record
 from safeguarding.audit.verify import HASHED_FIELDS, entry_hash
+from tenants.models import AuditAnchor
 from tenants.services import onboard_school
 
 
@@ -134,3 +135,43 @@ def test_every_school_is_checked_and_the_broken_one_named(abbey, five_entries):
     with pytest.raises(CommandError, match="schools have a broken audit log"):
         call_command("audit_verify", stdout=StringIO(), stderr=err)
     assert "Audit log of abbey: BROKEN at entry 5" in err.getvalue()
+
+
+def test_the_newest_entries_cut_off_after_a_check_are_found(abbey, five_entries):
+    _verify()
+    with abbey:
+        _as_superuser("DELETE FROM audit_auditevent WHERE seq >= 4")
+    message = _broken()
+    assert "BROKEN at entry 4: the log ends at entry 3, but had 5 entries" in message
+    assert "the newest entries were deleted" in message
+
+
+def test_a_log_rewritten_from_the_start_after_a_check_is_found(abbey, five_entries):
+    """Fresh hashes for every entry pass the chain, not the anchor kept outside it."""
+    _verify()
+    with abbey:
+        _as_superuser("UPDATE audit_auditevent SET pupil_id = pupil_id + 100")
+        previous = "0" * 64
+        for seq in range(1, 6):
+            _as_superuser(f"UPDATE audit_auditevent SET prev_hash = '{previous}' WHERE seq = {seq}")
+            previous = entry_hash(AuditEvent.objects.values_list(*HASHED_FIELDS).get(seq=seq))
+            _as_superuser(f"UPDATE audit_auditevent SET hash = '{previous}' WHERE seq = {seq}")
+    assert "entry 5 is not the one checked on" in _broken()
+
+
+def test_a_check_moves_the_anchor_on_so_new_entries_pass(abbey, five_entries):
+    _verify()
+    with abbey:
+        record(action=AuditAction.LOGIN, actor_label="lead@abbey.example")
+    out, _ = _verify()
+    assert "6 entries, chain intact." in out
+    assert AuditAnchor.objects.get(school=abbey).seq == 6
+
+
+def test_the_nightly_task_checks_the_school_it_runs_in(abbey, five_entries):
+    from safeguarding.audit.tasks import verify_log
+
+    with abbey:
+        assert verify_log() is True
+        _as_superuser("UPDATE audit_auditevent SET pupil_id = 99 WHERE seq = 3")
+        assert verify_log() is False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from safeguarding.audit.verify import verify_school_log
+from safeguarding.audit.verify import verify_and_anchor
 from tenants.errors import TenancyError
 from tenants.selectors import get_school, list_schools
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         broken = 0
         for school in schools:
             with school:
-                report = verify_school_log()
+                report = verify_and_anchor(school)
             if report.intact:
                 self.stdout.write(
                     self.style.SUCCESS(
