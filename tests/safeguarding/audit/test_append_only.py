@@ -69,3 +69,14 @@ def test_a_school_onboarded_later_has_the_triggers_too(db):
         assert "The audit log is append-only" in _refused("DELETE FROM audit_auditevent")
         assert "The audit log is append-only" in _refused("TRUNCATE audit_auditevent")
         assert verify_school_log().entries == 2
+
+
+def test_an_entry_cannot_be_backdated(abbey):
+    with abbey, connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (seq, occurred_at, actor_label, action, object_type,"
+            " user_agent, request_id, detail, prev_hash, hash)"
+            " VALUES (0, '2001-01-01', '', 'login', '', '', '', '{}', '', '') RETURNING occurred_at"
+        )
+        (when,) = cursor.fetchone()
+    assert when.year >= 2026
