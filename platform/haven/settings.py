@@ -61,6 +61,7 @@ TENANT_APPS = [
     "safeguarding.access",
     "safeguarding.concerns",
     "safeguarding.audit",
+    "safeguarding.alerts",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -1,0 +1,1 @@
+"""Alert rules, notifications and the inbox, the DSL roster, escalation and reminders."""
