@@ -24,6 +24,8 @@ usage: haven <command> [options]
   reactivate-school  haven reactivate-school --slug abbey
   training-school    make a school's training copy with made-up data:
                        haven training-school --school abbey [--reset]
+  audit-verify       check a school's audit log is whole (every school without --school):
+                       haven audit-verify --school abbey
   create-operator    create a platform operator account
   operator-token     issue an API token for an operator
   <django command>   any other Django management command, e.g. haven shell
