@@ -1,8 +1,10 @@
-"""Trusts, schools and the host names that reach them; all in the public schema."""
+"""Trusts, schools, the host names that reach them and the delivery outbox; all in the
+public schema."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
 
@@ -86,3 +88,39 @@ class AuditAnchor(models.Model):
     seq = models.BigIntegerField()
     hash = models.CharField(max_length=64)
     checked_at = models.DateTimeField()
+
+
+class OutboxMessage(models.Model):
+    """Something a school's transaction asked to be delivered after it commits, such as the
+    email for a notification: written in the same transaction, delivered by a worker
+    (tenants.outbox). Only ids, a short code and times: never a name, text or any content,
+    which stays in the school's own schema."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="outbox_messages")
+    kind = models.CharField(max_length=40)
+    # The id of a row in the school's schema (what `kind` says it is), never its content.
+    reference = models.BigIntegerField()
+    created = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    # The exception's class name only: its message could carry content.
+    last_error = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "kind", "reference"], name="outbox_once_per_reference"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "created"],
+                name="outbox_pending",
+                condition=models.Q(delivered_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference} of school {self.school_id}"

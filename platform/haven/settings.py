@@ -282,6 +282,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # In every school's schema (tenant-schemas-celery's default for a beat entry).
     "audit-verify": {"task": "audit.verify_log", "schedule": crontab(hour=2, minute=30)},
+    # Also in every school's schema, each sweeping its own outbox messages. Not
+    # "tenant_schemas": ["public"]: the scheduler sends only to schemas that have a School
+    # row, and public has none, so such an entry would never run.
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
+}
+# Publishing a task while Redis is down gives up within a second, so a request that queues
+# one after its commit (tenants.outbox) is not held up; the outbox sweep sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
 }
 
 LOGGING = {

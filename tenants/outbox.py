@@ -1,0 +1,198 @@
+"""The outbox: what a school's transaction asks to be delivered once it commits (an alert's
+email, say), written in that same transaction and delivered by workers with retries, so a
+stopped Redis, worker or mail server delays a delivery and never loses one.
+
+A message holds only the school, a kind and the id of a row in the school's schema. The
+handler registered for the kind runs in the school's schema and looks the row up there.
+
+Delivery is exactly once as far as the database can promise it: the handler runs in the
+transaction that locks the message and marks it delivered, so a task redelivered after that
+commit finds it delivered and does nothing. What the database cannot promise is a side
+effect outside it: if a worker dies after the handler has handed an email to the mail server
+but before the commit, the transaction rolls back and the email is sent again. That window
+is the handler's own run; handlers keep it short and are idempotent on their side.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from tenants.models import OutboxMessage, School
+
+logger = logging.getLogger(__name__)
+
+# kind -> dotted path of `handler(reference: int) -> None`, run in the school's schema,
+# raising on failure. Kinds are short codes: they are stored in the public schema.
+HANDLERS: dict[str, str] = {
+    "notification_email": "safeguarding.alerts.delivery.email_notification",
+}
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=1)
+# A new message is left to the task queued when its transaction committed for this long
+# before the sweep queues it again (that task may have been lost with Redis).
+SWEEP_GRACE = timedelta(seconds=30)
+SWEEP_BATCH = 1000
+
+
+class OutboxError(Exception):
+    """An outbox message asked for in a way that could not be delivered reliably."""
+
+
+class UnknownKind(OutboxError):
+    pass
+
+
+class NotInSchoolTransaction(OutboxError):
+    pass
+
+
+class Outcome(enum.StrEnum):
+    DELIVERED = "delivered"
+    RETRY_LATER = "retry later"
+    FAILED = "failed"
+    ALREADY_DONE = "already delivered or failed"
+    NOT_DUE = "not due yet"
+    SKIPPED = "missing, or being delivered by another worker"
+
+
+def enqueue(*, kind: str, reference: int) -> OutboxMessage:
+    """Ask for `kind` to be delivered for the row `reference` of the current school, once the
+    caller's transaction commits; nothing at all if it rolls back.
+
+    Call it inside the school's transaction (the connection on the school's schema): the
+    outbox table is in the public schema, which the school's search path includes, so the
+    row commits or rolls back with the caller's own rows. The same (kind, reference) twice
+    is one message."""
+    if kind not in HANDLERS:
+        raise UnknownKind(f"No outbox handler is registered for {kind!r}.")
+    if not connection.in_atomic_block:
+        raise NotInSchoolTransaction("The outbox is written inside the caller's transaction.")
+    message, created = OutboxMessage.objects.get_or_create(
+        school=current_school(), kind=kind, reference=reference
+    )
+    if created:
+        transaction.on_commit(partial(_queue_after_commit, message.pk))
+    return message
+
+
+def deliver_message(message_id: int) -> Outcome:
+    """Run the message's handler in its school's schema, once: lock it, skip it if it is
+    delivered, failed, not due or locked by another worker, and mark it delivered in the
+    transaction the handler ran in. A handler that raises is retried later with a growing
+    wait, and after MAX_ATTEMPTS the message is marked failed (failed_messages)."""
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+        )
+        if message is None:
+            return Outcome.SKIPPED
+        if message.delivered_at or message.failed_at:
+            return Outcome.ALREADY_DONE
+        now = timezone.now()
+        if message.next_attempt_at and message.next_attempt_at > now:
+            return Outcome.NOT_DUE
+        school = School.objects.get(pk=message.school_id)
+        try:
+            handler = import_string(HANDLERS[message.kind])
+            # A savepoint, so a handler that fails half-way leaves none of its writes.
+            with school, transaction.atomic():
+                handler(message.reference)
+        except Exception as exc:  # any failure is recorded, retried, then shown as failed
+            return _record_failure(message, school=school, error=exc)
+        message.delivered_at = timezone.now()
+        message.save(update_fields=["delivered_at"])
+        return Outcome.DELIVERED
+
+
+def sweep_due_messages(*, school: School | None = None) -> int:
+    """Queue delivery of every message that is due: new ones whose task may have been lost
+    (Redis down when their transaction committed) and failed attempts whose wait is over.
+    One school's messages, or every school's when `school` is None. Returns how many."""
+    now = timezone.now()
+    due = OutboxMessage.objects.filter(delivered_at__isnull=True, failed_at__isnull=True).filter(
+        Q(next_attempt_at__lte=now)
+        | Q(next_attempt_at__isnull=True, created__lte=now - SWEEP_GRACE)
+    )
+    if school is not None:
+        due = due.filter(school=school)
+    ids = list(due.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
+    for message_id in ids:
+        _queue(message_id)
+    return len(ids)
+
+
+def failed_messages(school: School) -> QuerySet[OutboxMessage]:
+    """The school's deliveries that were given up on, newest first, for its DSLs to see."""
+    return OutboxMessage.objects.filter(school=school, failed_at__isnull=False).order_by(
+        "-failed_at"
+    )
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """30 s after the first failure, doubling each time, never more than an hour."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
+
+
+def _record_failure(message: OutboxMessage, *, school: School, error: Exception) -> Outcome:
+    now: datetime = timezone.now()
+    message.attempts += 1
+    message.last_error = type(error).__name__[:100]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.failed_at = now
+        outcome = Outcome.FAILED
+    else:
+        message.next_attempt_at = now + retry_wait(message.attempts)
+        outcome = Outcome.RETRY_LATER
+    message.save(update_fields=["attempts", "last_error", "failed_at", "next_attempt_at"])
+    # The class name only, never the exception's text: it could carry content.
+    log = logger.error if outcome is Outcome.FAILED else logger.warning
+    log(
+        "Outbox message %s (%s) of school %s: attempt %s raised %s; %s.",
+        message.pk,
+        message.kind,
+        school.schema_name,
+        message.attempts,
+        message.last_error,
+        "given up" if outcome is Outcome.FAILED else f"next attempt at {message.next_attempt_at}",
+    )
+    return outcome
+
+
+def current_school() -> School:
+    """The school whose schema the connection is on."""
+    schema = connection.schema_name
+    if schema in (get_public_schema_name(), None):
+        raise NotInSchoolTransaction("The outbox is written from a school's schema.")
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, School) and tenant.pk is not None:
+        return tenant
+    return School.objects.get(schema_name=schema)
+
+
+def _queue(message_id: int) -> None:
+    """Send the delivery task, to run in the public schema (it switches to the school)."""
+    from tenants.tasks import deliver  # the tasks module imports this one
+
+    deliver.apply_async((message_id,), headers={"_schema_name": get_public_schema_name()})
+
+
+def _queue_after_commit(message_id: int) -> None:
+    try:
+        _queue(message_id)
+    except Exception as exc:  # Redis down: the commit stands and the sweep delivers it later
+        logger.warning(
+            "Outbox message %s was not queued (%s); the sweep will deliver it.",
+            message_id,
+            type(exc).__name__,
+        )
