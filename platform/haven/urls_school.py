@@ -13,5 +13,6 @@ urlpatterns = [
     path("settings/", include("safeguarding.people.admin_urls")),
     path("settings/audit/", include("safeguarding.audit.urls")),
     path("settings/training/", include("tenants.training_urls")),
+    path("", include("safeguarding.alerts.urls")),
     path("", include("safeguarding.urls")),
 ]

@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from safeguarding.access import policy
-from safeguarding.access.models import CategoryPermission, IncidentGrant
+from safeguarding.access.models import CategoryPermission
 from safeguarding.access.policy import Viewer
+from safeguarding.alerts import services as alerts
 from safeguarding.audit import services as audit
 from safeguarding.audit.models import AuditAction
 from safeguarding.concerns import catalogue
@@ -153,7 +154,9 @@ def record_incident(
             BodyMapMark.objects.bulk_create(
                 BodyMapMark(incident=incident, **mark.__dict__) for mark in marks
             )
-        _grant(incident, alerted, IncidentGrant.Reason.ALERTED, viewer.user)
+        alerts.notify_incident(
+            incident=incident, actor=viewer.user, manual_user_ids=[user.pk for user in alerted]
+        )
         _store(files, incident=incident, action=None, by=viewer.user, stored=stored)
     return incident
 
@@ -223,14 +226,10 @@ def add_action(
             assignee=assignee,
             due_date=due_date,
         )
-        if assignee is not None:
-            reason = (
-                IncidentGrant.Reason.FORWARDED
-                if kind == Action.Kind.FORWARDED
-                else IncidentGrant.Reason.ASSIGNED
-            )
-            _grant(incident, [assignee], reason, viewer.user)
-        _grant(incident, alerted, IncidentGrant.Reason.ALERTED, viewer.user)
+        # The assignee and those alerted are notified, and may read the incident from now.
+        alerts.notify_action(
+            action=action, actor=viewer.user, manual_user_ids=[user.pk for user in alerted]
+        )
         _store(files, incident=incident, action=action, by=viewer.user, stored=stored)
     return action
 
@@ -687,16 +686,6 @@ def _ids(values: Iterable | None) -> list[int] | None:
     except (TypeError, ValueError):
         return None
     return list(dict.fromkeys(ids))
-
-
-def _grant(incident, users, reason, by) -> None:
-    if not users:
-        return
-    IncidentGrant.objects.bulk_create(
-        IncidentGrant(incident=incident, user=user, reason=reason, granted_by=by)
-        for user in users
-        if user.pk != by.pk
-    )
 
 
 def _store(files: list[CheckedFile], *, incident, action, by, stored: list[str]) -> None:

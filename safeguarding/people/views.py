@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from safeguarding import display
 from safeguarding.access import policy
+from safeguarding.alerts.services import cannot_otherwise_see
 from safeguarding.audit import services as audit
 from safeguarding.audit.models import AuditAction
 from safeguarding.audit.selectors import may_read_audit_log
@@ -123,7 +124,14 @@ def alert_chip(request: HttpRequest) -> HttpResponse:
     user = staff_members().filter(pk=to_int(request.GET.get("id"))).first()
     if user is None:
         raise NotFound("No such member of staff.")
-    return render(request, "people/partials/alert_chip.html", {"member": user})
+    # The categories ticked so far come along (hx-include): the chip warns when alerting
+    # this person would let them read what their role does not.
+    category_ids = [pk for pk in map(to_int, request.GET.getlist("categories")) if pk]
+    return render(
+        request,
+        "people/partials/alert_chip.html",
+        {"member": user, "warn": cannot_otherwise_see(user, category_ids)},
+    )
 
 
 def _recordable(request: HttpRequest, name: str):

@@ -1,0 +1,191 @@
+"""Writes for alerts: who an incident or an action alerts, the notifications that say so,
+the need-to-know grants they carry, and marking a notification read.
+
+`notify_incident` and `notify_action` run inside the transaction that records the incident
+or action, so an alert exists exactly when what it is about does; each notification's
+email is handed to the outbox in that same transaction (tenants.outbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from safeguarding.access import policy
+from safeguarding.access.models import IncidentGrant, Level, Role
+from safeguarding.alerts.models import AlertRule, Notification
+from safeguarding.concerns.models import Action, Category, Incident
+from safeguarding.errors import NotFound
+from safeguarding.people.models import PupilMembership, StaffMembership
+
+# When one person is in the audience for several reasons, the notification names the
+# strongest: being given the work beats being named, which beats a rule.
+_PRIORITY = [
+    Notification.Reason.FORWARDED,
+    Notification.Reason.ASSIGNED,
+    Notification.Reason.MANUAL,
+    Notification.Reason.RULE,
+]
+_GRANT_REASON = {
+    Notification.Reason.FORWARDED: IncidentGrant.Reason.FORWARDED,
+    Notification.Reason.ASSIGNED: IncidentGrant.Reason.ASSIGNED,
+    Notification.Reason.MANUAL: IncidentGrant.Reason.ALERTED,
+    Notification.Reason.RULE: IncidentGrant.Reason.ALERTED,
+}
+
+
+def notify_incident(
+    *, incident: Incident, actor: User, manual_user_ids: Sequence[int] = ()
+) -> list[Notification]:
+    """Alert everyone the school's rules name for this incident's categories, and the
+    staff picked by name. Call inside the transaction that records the incident."""
+    return _notify(incident=incident, action=None, actor=actor, picked={
+        pk: Notification.Reason.MANUAL for pk in manual_user_ids
+    })  # fmt: skip
+
+
+def notify_action(
+    *, action: Action, actor: User, manual_user_ids: Sequence[int] = ()
+) -> list[Notification]:
+    """Alert the rules' audience of the incident to a new action, the staff picked by name
+    and the action's assignee (forwarded to, or given the work). Call inside the
+    transaction that records the action."""
+    picked = {pk: Notification.Reason.MANUAL for pk in manual_user_ids}
+    if action.assignee_id:
+        picked[action.assignee_id] = (
+            Notification.Reason.FORWARDED
+            if action.kind == Action.Kind.FORWARDED
+            else Notification.Reason.ASSIGNED
+        )
+    return _notify(incident=action.incident, action=action, actor=actor, picked=picked)
+
+
+def _notify(
+    *, incident: Incident, action: Action | None, actor: User, picked: dict[int, str]
+) -> list[Notification]:
+    reasons = {pk: Notification.Reason.RULE for pk in rule_audience(incident)}
+    reasons.update(picked)
+    reasons.pop(actor.pk, None)
+    recipients = list(
+        User.objects.filter(pk__in=reasons, is_active=True, staff_profile__isnull=False)
+        .select_related("staff_profile__role")
+        .order_by("pk")
+    )
+    # Asked before any grant is written: who could read it without this alert?
+    could_read = {user.pk for user in recipients if may_otherwise_read(user, incident)}
+    grants, notifications = [], []
+    for user in recipients:
+        reason = reasons[user.pk]
+        named = reason != Notification.Reason.RULE
+        # Someone picked by name, or given the work, keeps read even if their role later
+        # changes (need to know); a rule grants only what the role does not already give.
+        if named or user.pk not in could_read:
+            grants.append(
+                IncidentGrant(
+                    incident=incident, user=user, reason=_GRANT_REASON[reason], granted_by=actor
+                )
+            )
+        notifications.append(
+            Notification(
+                user=user,
+                incident=incident,
+                action=action,
+                reason=reason,
+                created_by=actor,
+                granted_access=user.pk not in could_read,
+            )
+        )
+    IncidentGrant.objects.bulk_create(grants)
+    Notification.objects.bulk_create(notifications)
+    _enqueue_emails(notifications)
+    return notifications
+
+
+def _enqueue_emails(notifications: Iterable[Notification]) -> None:
+    from tenants import outbox  # the outbox is the platform's; imported when first needed
+
+    for notification in notifications:
+        outbox.enqueue(kind="notification_email", reference=notification.pk)
+
+
+def rule_audience(incident: Incident) -> set[int]:
+    """The ids of active staff the school's rules name for this incident's categories (a
+    rule on a category covers its subcategories; one with no category covers all). Staff of
+    the pupil's groups are those of their year group, form and teaching groups.
+
+    When the incident has a restricted category, only the rules for its restricted
+    categories apply: a rule that alerts class teachers to Behaviour must not take them
+    into a child-protection incident that was also marked Behaviour."""
+    categories = list(
+        Category.objects.filter(incidentcategory__incident=incident).only("parent_id", "restricted")
+    )
+    restricted = [c for c in categories if c.restricted]
+    chosen = restricted or categories
+    ids = {c.pk for c in chosen} | {c.parent_id for c in chosen if c.parent_id}
+    matching = Q(category__in=ids) if restricted else Q(category__isnull=True) | Q(category__in=ids)
+    rules = list(AlertRule.objects.filter(matching).prefetch_related("roles", "staff"))
+    if not rules:
+        return set()
+    role_ids = {role.pk for rule in rules for role in rule.roles.all()}
+    if any(rule.include_dsl_on_duty for rule in rules):
+        role_ids |= set(dsl_on_duty_roles().values_list("pk", flat=True))
+    audience = Q(staff_profile__role__in=role_ids) | Q(
+        pk__in=[user.pk for rule in rules for user in rule.staff.all()]
+    )
+    if any(rule.include_group_staff for rule in rules):
+        pupil = incident.pupil
+        groups = set(
+            PupilMembership.objects.filter(pupil=pupil).values_list("group", flat=True)
+        ) | {pk for pk in (pupil.year_group_id, pupil.form_id) if pk}
+        audience |= Q(pk__in=StaffMembership.objects.filter(group__in=groups).values("user"))
+    return set(
+        User.objects.filter(audience, is_active=True, staff_profile__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def dsl_on_duty_roles():
+    """Until the DSL roster exists, "the DSL on duty" is everyone at full + admin level."""
+    return Role.objects.filter(level=Level.FULL_ADMIN)
+
+
+def role_viewer(user: User) -> policy.Viewer:
+    """The policy's view of a member of staff with their role's full level, as they would be
+    after verifying a second factor: what their role lets them read, alerted or not."""
+    role = user.staff_profile.role
+    return policy.Viewer(user=user, role=role, level=role.level)
+
+
+def may_otherwise_read(user: User, incident: Incident) -> bool:
+    return policy.visible_incidents(role_viewer(user)).filter(pk=incident.pk).exists()
+
+
+def cannot_otherwise_see(user: User, category_ids: Sequence[int]) -> bool:
+    """The alert picker's warning: the person's role does not read every one of these
+    categories, so alerting them is what lets them read the incident. No categories chosen
+    yet, no warning."""
+    if not category_ids:
+        return False
+    viewer = role_viewer(user)
+    return not viewer.is_admin and not all(
+        policy.may_read_category(viewer, pk) for pk in category_ids
+    )
+
+
+def mark_read(*, user: User, notification_id: int) -> Notification:
+    """Acknowledge a notification: the content was read. Its time is kept; a second mark
+    changes nothing. The need-to-know grant stays."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().filter(pk=notification_id, user=user).first()
+        )
+        if notification is None:
+            raise NotFound("No such notification.")
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+    return notification
