@@ -86,6 +86,23 @@ def enqueue(*, kind: str, reference: int) -> OutboxMessage:
     return message
 
 
+def enqueue_many(*, kind: str, references: list[int]) -> None:
+    """`enqueue` for many rows of one transaction (an incident's alerts): one INSERT, and
+    one task after the commit that delivers them all, whatever their number."""
+    if not references:
+        return
+    if kind not in HANDLERS:
+        raise UnknownKind(f"No outbox handler is registered for {kind!r}.")
+    if not connection.in_atomic_block:
+        raise NotInSchoolTransaction("The outbox is written inside the caller's transaction.")
+    school = current_school()
+    # New rows (an incident's fresh alerts): no conflict to allow for, and the ids come back.
+    made = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(school=school, kind=kind, reference=ref) for ref in references]
+    )
+    transaction.on_commit(partial(_queue_after_commit, [message.pk for message in made]))
+
+
 def deliver_message(message_id: int) -> Outcome:
     """Run the message's handler in its school's schema, once: lock it, skip it if it is
     delivered, failed, not due or locked by another worker, and mark it delivered in the
@@ -180,14 +197,18 @@ def current_school() -> School:
     return School.objects.get(schema_name=schema)
 
 
-def _queue(message_id: int) -> None:
+def _queue(message_ids: int | list[int]) -> None:
     """Send the delivery task, to run in the public schema (it switches to the school)."""
-    from tenants.tasks import deliver  # the tasks module imports this one
+    from tenants.tasks import deliver, deliver_many  # the tasks module imports this one
 
-    deliver.apply_async((message_id,), headers={"_schema_name": get_public_schema_name()})
+    headers = {"_schema_name": get_public_schema_name()}
+    if isinstance(message_ids, list):
+        deliver_many.apply_async((message_ids,), headers=headers)
+    else:
+        deliver.apply_async((message_ids,), headers=headers)
 
 
-def _queue_after_commit(message_id: int) -> None:
+def _queue_after_commit(message_id: int | list[int]) -> None:
     try:
         _queue(message_id)
     except Exception as exc:  # Redis down: the commit stands and the sweep delivers it later

@@ -15,6 +15,13 @@ def deliver(message_id: int) -> str:
     return str(outbox.deliver_message(message_id))
 
 
+@shared_task(name="outbox.deliver_many")
+def deliver_many(message_ids: list[int]) -> list[str]:
+    """An incident's alerts, queued as one task; each message is still delivered (and
+    retried) on its own."""
+    return [str(outbox.deliver_message(message_id)) for message_id in message_ids]
+
+
 @shared_task(name="outbox.sweep")
 def sweep() -> int:
     """Beat runs this in every school's schema, where it sweeps that school's messages (see

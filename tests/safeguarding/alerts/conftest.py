@@ -1,26 +1,8 @@
-"""Staff at Westleigh for the alert tests, and the outbox replaced by a list of what was
-handed to it."""
+"""Staff at Westleigh for the alert tests."""
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
-
-
-@pytest.fixture(autouse=True)
-def enqueued(request, monkeypatch) -> list[dict]:
-    handed: list[dict] = []
-    if "real_outbox" in request.fixturenames:
-        return handed
-    try:
-        import tenants.outbox as outbox
-    except ImportError:
-        outbox = types.ModuleType("tenants.outbox")
-        monkeypatch.setitem(sys.modules, "tenants.outbox", outbox)
-    monkeypatch.setattr(outbox, "enqueue", lambda **kwargs: handed.append(kwargs), raising=False)
-    return handed
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from safeguarding.alerts.models import Notification
 from safeguarding.concerns.services import record_incident
+from tenants import outbox
 from tests.safeguarding.alerts.helpers import category
 from tests.sessions import verified_viewer
-
-outbox = pytest.importorskip("tenants.outbox")
 
 
 @pytest.fixture
