@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from safeguarding.access import policy
 from safeguarding.audit.models import AuditAction
 from safeguarding.audit.services import record
 from safeguarding.web import school_view
@@ -17,7 +18,7 @@ from tenants.training import create_training_school, trainee_emails, training_co
 @never_cache  # the page after making a copy shows its password, once
 @school_view
 def training_page(request: HttpRequest) -> HttpResponse:
-    if not request.viewer.is_admin:
+    if not policy.may_manage_school(request.viewer):
         raise Http404("No such page.")
     school = request.school
     error = ""

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,6 +22,7 @@ from django_otp_webauthn.utils import rewrite_exceptions
 from accounts import factors, passkeys
 from accounts.models import User
 from haven.access import signed_in
+from haven.clients import same_host_target
 
 _webauthn_log = logging.getLogger("django_otp_webauthn")
 
@@ -165,13 +165,7 @@ def elevate(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest) -> str:
-    """Only a path on this very host: `next=` is never an open redirect."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
+    return same_host_target(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def _int(value: str | None) -> int | None:

@@ -1,4 +1,5 @@
-"""Where a request came from, as sign-in lockouts and the audit log record it."""
+"""Where a request came from, as sign-in lockouts and the audit log record it, and where it
+may be sent back to."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -22,3 +24,13 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return None  # not from a socket at all: a test client, a management command
+
+
+def same_host_target(request: HttpRequest, target: str | None, default: str = "/") -> str:
+    """`target` if it leads to this very host (a `next=` or a Referer), else `default`:
+    never an open redirect."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

@@ -214,10 +214,6 @@ def _who_may_otherwise_read(users: Sequence[User], incident: Incident) -> set[in
     return readable
 
 
-def may_otherwise_read(user: User, incident: Incident) -> bool:
-    return policy.visible_incidents(role_viewer(user)).filter(pk=incident.pk).exists()
-
-
 def cannot_otherwise_see(user: User, category_ids: Sequence[int]) -> bool:
     """The alert picker's warning: the person's role does not read every one of these
     categories, so alerting them is what lets them read the incident. No categories chosen

@@ -141,10 +141,7 @@ def _label(email: str) -> str:
 
 
 def _address(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    address = client_ip(request)
-    return None if address == "unknown" else address
+    return None if request is None else client_ip(request)
 
 
 def _request_id(request: HttpRequest | None) -> str:

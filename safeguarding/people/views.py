@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from haven.clients import same_host_target
 from safeguarding import display
 from safeguarding.access import policy
 from safeguarding.alerts.services import cannot_otherwise_see
@@ -154,9 +154,4 @@ def toggle_names(request: HttpRequest) -> HttpResponse:
     Referer), so that no page has to carry its own address in the form."""
     hidden = not request.session.get(display.SESSION_KEY, False)
     request.session[display.SESSION_KEY] = hidden
-    target = request.headers.get("Referer", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    return redirect(target)
+    return redirect(same_host_target(request, request.headers.get("Referer")))
