@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -100,7 +103,15 @@ def enqueue_many(*, kind: str, references: list[int]) -> None:
     made = OutboxMessage.objects.bulk_create(
         [OutboxMessage(school=school, kind=kind, reference=ref) for ref in references]
     )
-    transaction.on_commit(partial(_queue_after_commit, [message.pk for message in made]))
+    queue_after_commit([message.pk for message in made])
+
+
+def queue_after_commit(message_ids: list[int]) -> None:
+    """Send one task for these messages once the caller's transaction commits: for rows the
+    caller wrote itself, in the same transaction (the alerts write theirs in one statement
+    with the notifications)."""
+    if message_ids:
+        transaction.on_commit(partial(_queue_after_commit, list(message_ids)))
 
 
 def deliver_message(message_id: int) -> Outcome:
@@ -208,12 +219,38 @@ def _queue(message_ids: int | list[int]) -> None:
         deliver.apply_async((message_ids,), headers=headers)
 
 
-def _queue_after_commit(message_id: int | list[int]) -> None:
+def _queue_after_commit(message_ids: int | list[int]) -> None:
+    """Hand the publishing to the publisher thread: the request that committed does not
+    wait on Redis. A publish lost with the process is sent again by the sweep."""
+    _publisher().submit(_queue_or_leave_to_sweep, message_ids)
+
+
+def _queue_or_leave_to_sweep(message_ids: int | list[int]) -> None:
     try:
-        _queue(message_id)
+        _queue(message_ids)
     except Exception as exc:  # Redis down: the commit stands and the sweep delivers it later
         logger.warning(
             "Outbox message %s was not queued (%s); the sweep will deliver it.",
-            message_id,
+            message_ids,
             type(exc).__name__,
         )
+
+
+_PUBLISHER: tuple[int, ThreadPoolExecutor] | None = None
+_PUBLISHER_LOCK = threading.Lock()
+
+
+def _publisher() -> ThreadPoolExecutor:
+    """One thread per process that publishes delivery tasks in the order they were asked
+    for; made again in a process forked from one that had it (the thread stays behind)."""
+    global _PUBLISHER
+    with _PUBLISHER_LOCK:
+        if _PUBLISHER is None or _PUBLISHER[0] != os.getpid():
+            _PUBLISHER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="outbox-publish"))
+        return _PUBLISHER[1]
+
+
+def wait_for_publishing(timeout: float = 10) -> None:
+    """Until every publish asked for so far in this process has been tried: for tests, and
+    for commands that exit right after a commit (the interpreter waits at exit anyway)."""
+    _publisher().submit(lambda: None).result(timeout=timeout)

@@ -23,8 +23,10 @@ category whose other incidents they may not read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -42,6 +44,7 @@ from safeguarding.concerns.models import (
 )
 from safeguarding.people.models import Pupil, PupilMembership, StaffMembership, StaffProfile
 
+T = TypeVar("T")
 _RANK = {level: rank for rank, level in enumerate(CategoryLevel)}
 
 
@@ -65,7 +68,13 @@ class Viewer:
         Shared between requests while the school's policy version stands: read-only."""
         if self.role is None:
             return {}
-        return _school_categories(self.role)
+        return _school_categories(self.policy_key, self.role)
+
+    @cached_property
+    def policy_key(self) -> PolicyKey:
+        """The school's policy as this viewer first asked about it: what it read about
+        categories and roles is kept under this key (_CATEGORIES)."""
+        return _policy_key()
 
     @cached_property
     def category_levels(self) -> dict[int, CategoryLevel]:
@@ -85,6 +94,7 @@ class Viewer:
 
     def forget_categories(self) -> None:
         """After a change to categories or levels, so this viewer's next answer is fresh."""
+        self.__dict__.pop("policy_key", None)
         self.__dict__.pop("categories", None)
         self.__dict__.pop("category_levels", None)
 
@@ -95,28 +105,51 @@ class Viewer:
         return {pk for pk, own in self.category_levels.items() if _RANK[own] >= _RANK[level]}
 
 
-# (schema, its counter's table, policy version, role) -> that role's view of the school's
-# categories. A version is never reused (see access migration 0004), and a schema dropped
-# and made again gets a new table, so an entry is either current or never asked for.
-_CATEGORIES: dict[tuple[str, int, int, int], dict[int, Category]] = {}
-_CATEGORIES_LIMIT = 1024
+# (schema, its counter's table, policy version): a version is never reused (see access
+# migration 0004), and a schema dropped and made again gets a new table, so what is kept
+# under a key is either current or never asked for again.
+PolicyKey = tuple[str, int, int]
+# (policy key, role) -> that role's view of the school's categories.
+_CATEGORIES: dict[tuple[PolicyKey, int], dict[int, Category]] = {}
+# (policy key, name) -> what kept_for loaded under that name.
+_KEPT: dict[tuple[PolicyKey, str], object] = {}
+_CACHE_LIMIT = 1024
 
 
-def _school_categories(role: Role) -> dict[int, Category]:
+def _policy_key() -> PolicyKey:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT version, 'access_policyversion'::regclass::oid FROM access_policyversion"
         )
         version, table = cursor.fetchone()
-    key = (connection.schema_name, table, version, role.pk)
-    categories = _CATEGORIES.get(key)
-    if categories is None:
-        # Read after the version, so what is stored under it is at least that new.
-        categories = _load_categories(role)
-        if len(_CATEGORIES) >= _CATEGORIES_LIMIT:
-            _CATEGORIES.clear()
-        _CATEGORIES[key] = categories
-    return categories
+    return (connection.schema_name, table, version)
+
+
+def _kept(cache: dict, key, load):
+    # Loaded after the version was read, so what is stored under it is at least that new.
+    found = cache.get(key)
+    if found is None:
+        found = load()
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
+def _school_categories(key: PolicyKey, role: Role) -> dict[int, Category]:
+    return _kept(_CATEGORIES, (key, role.pk), lambda: _load_categories(role))
+
+
+def kept_for(viewer: Viewer, name: str, load: Callable[[], T]) -> T:
+    """What `load` reads about the school's setup, read once while the policy version
+    stands (as `viewer` saw it) and shared between requests: read-only. Only for what the
+    version watches: categories, roles, category levels (access migration 0004), alert
+    rules and the duty rota (alerts migrations)."""
+    return _kept(_KEPT, (viewer.policy_key, name), load)
+
+
+def school_roles(viewer: Viewer) -> list[Role]:
+    return kept_for(viewer, "roles", lambda: list(Role.objects.only("name", "level")))
 
 
 def _load_categories(role: Role) -> dict[int, Category]:
@@ -131,6 +164,23 @@ def _load_categories(role: Role) -> dict[int, Category]:
         if category.parent_id:
             Category.parent.field.set_cached_value(category, categories[category.parent_id])
     return categories
+
+
+def roles_reading(viewer: Viewer, category_ids: set[int]) -> set[int]:
+    """The ids of the roles whose members read an incident of these categories through
+    its categories alone (visible_incidents' rule, before what one recorded or was
+    granted), at their role's full level: the alerts ask it of everyone they alert at once.
+    Answered from the policy as `viewer` saw it, so it costs no query while that stands."""
+    readers = set()
+    for role in school_roles(viewer):
+        if role.level == Level.FULL_ADMIN:
+            readers.add(role.pk)
+        elif role.level != Level.WRITE_ONLY:
+            member = Viewer(user=viewer.user, role=role, level=role.level)
+            member.__dict__["policy_key"] = viewer.policy_key
+            if category_ids <= member.ids_at_least(CategoryLevel.READ):
+                readers.add(role.pk)
+    return readers
 
 
 def viewer_for(user: User) -> Viewer:

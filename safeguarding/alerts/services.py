@@ -7,7 +7,9 @@ email is handed to the outbox in that same transaction (tenants.outbox)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, transaction
@@ -15,41 +17,32 @@ from django.utils import timezone
 
 from accounts.models import User
 from safeguarding.access import policy
-from safeguarding.access.models import CategoryLevel, IncidentGrant, Level, Role
-from safeguarding.alerts.models import AlertRule, Notification
-from safeguarding.concerns.models import Action, Category, Incident, IncidentCategory
+from safeguarding.access.models import IncidentGrant, Level
+from safeguarding.access.policy import Viewer
+from safeguarding.alerts import rota
+from safeguarding.alerts.models import AlertRule, Escalation, Notification
+from safeguarding.concerns.models import Action, Incident, IncidentCategory
 from safeguarding.errors import NotFound
 from safeguarding.people.models import Pupil, PupilMembership, StaffMembership, StaffProfile
 
-# When one person is in the audience for several reasons, the notification names the
-# strongest: being given the work beats being named, which beats a rule.
-_PRIORITY = [
-    Notification.Reason.FORWARDED,
-    Notification.Reason.ASSIGNED,
-    Notification.Reason.MANUAL,
-    Notification.Reason.RULE,
-]
-_GRANT_REASON = {
-    Notification.Reason.FORWARDED: IncidentGrant.Reason.FORWARDED,
-    Notification.Reason.ASSIGNED: IncidentGrant.Reason.ASSIGNED,
-    Notification.Reason.MANUAL: IncidentGrant.Reason.ALERTED,
-    Notification.Reason.RULE: IncidentGrant.Reason.ALERTED,
-}
-
 
 def notify_incident(
-    *, incident: Incident, actor: User, manual_user_ids: Sequence[int] = ()
-) -> list[Notification]:
+    *,
+    incident: Incident,
+    viewer: Viewer,
+    category_ids: Iterable[int],
+    manual_user_ids: Sequence[int] = (),
+) -> list[int]:
     """Alert everyone the school's rules name for this incident's categories, and the
     staff picked by name. Call inside the transaction that records the incident."""
-    return _notify(incident=incident, action=None, actor=actor, picked={
-        pk: Notification.Reason.MANUAL for pk in manual_user_ids
-    })  # fmt: skip
+    picked = {pk: Notification.Reason.MANUAL for pk in manual_user_ids}
+    return _notify(incident=incident, action=None, viewer=viewer, category_ids=set(category_ids),
+                   picked=picked)  # fmt: skip
 
 
 def notify_action(
-    *, action: Action, actor: User, manual_user_ids: Sequence[int] = ()
-) -> list[Notification]:
+    *, action: Action, viewer: Viewer, manual_user_ids: Sequence[int] = ()
+) -> list[int]:
     """Alert the rules' audience of the incident to a new action, the staff picked by name
     and the action's assignee (forwarded to, or given the work). Call inside the
     transaction that records the action."""
@@ -60,124 +53,228 @@ def notify_action(
             if action.kind == Action.Kind.FORWARDED
             else Notification.Reason.ASSIGNED
         )
-    return _notify(incident=action.incident, action=action, actor=actor, picked=picked)
+    category_ids = set(
+        IncidentCategory.objects.filter(incident=action.incident_id).values_list(
+            "category_id", flat=True
+        )
+    )
+    return _notify(incident=action.incident, action=action, viewer=viewer,
+                   category_ids=category_ids, picked=picked)  # fmt: skip
 
 
 def _notify(
-    *, incident: Incident, action: Action | None, actor: User, picked: dict[int, str]
-) -> list[Notification]:
-    reasons = {pk: Notification.Reason.RULE for pk in rule_audience(incident)}
-    reasons.update(picked)
-    reasons.pop(actor.pk, None)
-    recipients = list(
-        User.objects.filter(pk__in=reasons, is_active=True, staff_profile__isnull=False)
-        .select_related("staff_profile__role")
-        .order_by("pk")
-    )
-    # Asked before any grant is written: who could read it without this alert?
-    could_read = _who_may_otherwise_read(recipients, incident)
-    grants, notifications = [], []
-    for user in recipients:
-        reason = reasons[user.pk]
-        named = reason != Notification.Reason.RULE
-        # Someone picked by name, or given the work, keeps read even if their role later
-        # changes (need to know); a rule grants only what the role does not already give.
-        if named or user.pk not in could_read:
-            grants.append(
-                IncidentGrant(
-                    incident=incident, user=user, reason=_GRANT_REASON[reason], granted_by=actor
-                )
-            )
-        notifications.append(
-            Notification(
-                user=user,
-                incident=incident,
-                action=action,
-                reason=reason,
-                created_by=actor,
-                granted_access=user.pk not in could_read,
-            )
-        )
-    IncidentGrant.objects.bulk_create(grants)
-    Notification.objects.bulk_create(notifications)
-    _enqueue_emails(notifications)
-    return notifications
-
-
-def _enqueue_emails(notifications: Iterable[Notification]) -> None:
+    *,
+    incident: Incident,
+    action: Action | None,
+    viewer: Viewer,
+    category_ids: set[int],
+    picked: dict[int, str],
+) -> list[int]:
+    """Write the notifications, the need-to-know grants they carry, their emails' outbox
+    rows and, for a new incident in school hours, its escalation, in one statement
+    (_alert_sql): every submission does this inside its transaction. The rules, the rota
+    and who may already read the incident are read in Python from what the policy keeps
+    per version, so they cost no query. Returns the notifications' ids."""
     from tenants import outbox  # the outbox is the platform's; imported when first needed
 
-    outbox.enqueue_many(
-        kind="notification_email", references=[notification.pk for notification in notifications]
+    audience = rule_audience(viewer, category_ids)
+    duty = rota.Duty(in_hours=False, chain=())
+    settings = rota.school_rota(viewer)
+    if audience.dsl_on_duty:
+        duty = rota.duty_at(settings, timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _alert_sql(),
+            {
+                "incident": incident.pk,
+                "pupil": incident.pupil_id,
+                "action": action.pk if action else None,
+                "actor": viewer.user.pk,
+                "recorded_by": incident.recorded_by_id,
+                "roles": sorted(audience.role_ids),
+                "staff": sorted(audience.staff_ids),
+                "group_staff": audience.group_staff,
+                "dsl": audience.dsl_on_duty,
+                "dsl_roles": dsl_role_ids(viewer),
+                "chain": list(duty.chain),
+                # A DSL who records it needs no one to acknowledge it.
+                "escalate": action is None and duty.in_hours and not viewer.is_admin,
+                "escalate_after": settings.escalate_after,
+                "picked_ids": list(picked),
+                "picked_reasons": list(picked.values()),
+                "readers": sorted(policy.roles_reading(viewer, category_ids)),
+                "school": outbox.current_school().pk,
+                "kind": EMAIL_KIND,
+            },
+        )
+        made = cursor.fetchall()
+    outbox.queue_after_commit([message_id for _, message_id in made])
+    return [notification_id for notification_id, _ in made]
+
+
+EMAIL_KIND = "notification_email"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    category_id: int | None
+    role_ids: frozenset[int]
+    staff_ids: frozenset[int]
+    group_staff: bool
+    dsl_on_duty: bool
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who the rules name for an incident, before anyone is looked up."""
+
+    role_ids: set[int]
+    staff_ids: set[int]
+    group_staff: bool
+    dsl_on_duty: bool
+
+
+def rule_audience(viewer: Viewer, category_ids: set[int]) -> Audience:
+    """What the school's rules name for an incident of these categories. A rule on a
+    category covers its subcategories; one with no category covers all. When the incident
+    has a restricted category, only the rules for its restricted categories apply: a rule
+    that alerts class teachers to Behaviour must not take them into a child-protection
+    incident that was also marked Behaviour."""
+    categories = [viewer.categories[pk] for pk in category_ids if pk in viewer.categories]
+    restricted = [category for category in categories if category.restricted]
+    chosen = restricted or categories
+    keys = {c.pk for c in chosen} | {c.parent_id for c in chosen if c.parent_id}
+    applying = [
+        rule
+        for rule in policy.kept_for(viewer, "alert_rules", _load_rules)
+        if rule.category_id in keys or (rule.category_id is None and not restricted)
+    ]
+    return Audience(
+        role_ids={pk for rule in applying for pk in rule.role_ids},
+        staff_ids={pk for rule in applying for pk in rule.staff_ids},
+        group_staff=any(rule.group_staff for rule in applying),
+        dsl_on_duty=any(rule.dsl_on_duty for rule in applying),
     )
 
 
-def rule_audience(incident: Incident) -> set[int]:
-    """The ids of active staff the school's rules name for this incident's categories (a
-    rule on a category covers its subcategories; one with no category covers all). Staff of
-    the pupil's groups are those of their year group, form and teaching groups. "The DSL on
-    duty" is, until the roster exists, everyone at full + admin level (dsl_on_duty_roles).
+def _load_rules() -> list[_Rule]:
+    roles, staff = defaultdict(set), defaultdict(set)
+    for rule_id, role_id in AlertRule.roles.through.objects.values_list("alertrule_id", "role_id"):
+        roles[rule_id].add(role_id)
+    for rule_id, user_id in AlertRule.staff.through.objects.values_list("alertrule_id", "user_id"):
+        staff[rule_id].add(user_id)
+    return [
+        _Rule(
+            category_id=rule.category_id,
+            role_ids=frozenset(roles[rule.pk]),
+            staff_ids=frozenset(staff[rule.pk]),
+            group_staff=rule.include_group_staff,
+            dsl_on_duty=rule.include_dsl_on_duty,
+        )
+        for rule in AlertRule.objects.all()
+    ]
 
-    When the incident has a restricted category, only the rules for its restricted
-    categories apply: a rule that alerts class teachers to Behaviour must not take them
-    into a child-protection incident that was also marked Behaviour.
 
-    One plain query: every submission asks it, inside the submission's transaction, and
-    building it through the ORM took longer than running it (bench/incidents.py)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_audience_sql(), {"incident": incident.pk, "pupil": incident.pupil_id})
-        return {user_id for (user_id,) in cursor.fetchall()}
+def dsl_role_ids(viewer: Viewer) -> list[int]:
+    """The roles at full + admin level: the school's DSLs (the safeguarding team)."""
+    return sorted(role.pk for role in policy.school_roles(viewer) if role.level == Level.FULL_ADMIN)
 
 
 @cache
-def _audience_sql() -> str:
-    tables = {
-        "category": Category._meta.db_table,
-        "incident_category": IncidentCategory._meta.db_table,
-        "rule": AlertRule._meta.db_table,
-        "rule_roles": AlertRule.roles.through._meta.db_table,
-        "rule_staff": AlertRule.staff.through._meta.db_table,
+def _alert_sql() -> str:
+    """Staff of the pupil's groups are those of their year group, form and teaching
+    groups. The DSL on duty is the first active DSL of %(chain)s; with none (no rota, out
+    of hours, or everyone on it away), every active DSL.
+
+    To the audience add those picked by name (with their reason); take away the person who
+    wrote it and anyone inactive. Each of them gets a notification and its email's outbox
+    row. A grant is written for those picked by name or given the work, who keep read even
+    if their role later changes (need to know), and for the audience of a rule whose role
+    would not otherwise read it. "Otherwise" is visible_incidents' rule: their role reads
+    it (%(readers)s), or they recorded it or already hold a grant."""
+    grant_reason = {
+        Notification.Reason.FORWARDED: IncidentGrant.Reason.FORWARDED,
+        Notification.Reason.ASSIGNED: IncidentGrant.Reason.ASSIGNED,
+    }
+    return """
+    WITH pupil_groups AS (
+        SELECT unnest(ARRAY[year_group_id, form_id]) AS id FROM {pupil}
+        WHERE id = %(pupil)s AND %(group_staff)s
+        UNION ALL SELECT group_id FROM {pupil_membership}
+        WHERE pupil_id = %(pupil)s AND %(group_staff)s
+    ), dsls AS (
+        SELECT p.user_id FROM {profile} p JOIN {user} u ON u.id = p.user_id
+        WHERE %(dsl)s AND u.is_active AND p.role_id = ANY(%(dsl_roles)s::bigint[])
+    ), on_duty AS (
+        SELECT d.user_id FROM unnest(%(chain)s::bigint[]) WITH ORDINALITY AS c(user_id, n)
+        JOIN dsls d ON d.user_id = c.user_id ORDER BY c.n LIMIT 1
+    ), audience AS (
+        SELECT user_id FROM {profile} WHERE role_id = ANY(%(roles)s::bigint[])
+        UNION SELECT unnest(%(staff)s::bigint[])
+        UNION SELECT user_id FROM on_duty
+        UNION SELECT user_id FROM dsls WHERE NOT EXISTS (SELECT 1 FROM on_duty)
+        UNION SELECT user_id FROM {staff_membership}
+        WHERE group_id IN (SELECT id FROM pupil_groups)
+    ), picked AS (
+        SELECT * FROM unnest(%(picked_ids)s::bigint[], %(picked_reasons)s::text[])
+            AS t(user_id, reason)
+    ), wanted AS (
+        SELECT user_id, reason FROM picked
+        UNION ALL SELECT user_id, '{by_rule}' FROM audience
+        WHERE user_id NOT IN (SELECT user_id FROM picked)
+    ), recipients AS (
+        SELECT w.user_id, w.reason, (
+            p.role_id = ANY(%(readers)s::bigint[]) OR w.user_id = %(recorded_by)s
+            OR EXISTS (SELECT 1 FROM {grant} g
+                       WHERE g.incident_id = %(incident)s AND g.user_id = w.user_id)
+        ) AS could_read
+        FROM wanted w JOIN {user} u ON u.id = w.user_id JOIN {profile} p ON p.user_id = u.id
+        WHERE u.is_active AND u.id <> %(actor)s
+    ), grants AS (
+        INSERT INTO {grant} (incident_id, user_id, reason, granted_by_id, created)
+        SELECT %(incident)s, user_id, CASE reason {grant_reasons} ELSE '{alerted}' END,
+               %(actor)s, now()
+        FROM recipients WHERE reason <> '{by_rule}' OR NOT could_read
+    ), escalation AS (
+        INSERT INTO {escalation} (incident_id, chain, stage, due_at, created)
+        SELECT %(incident)s, %(chain)s::bigint[], 0, now() + %(escalate_after)s, now()
+        WHERE %(escalate)s AND EXISTS (SELECT 1 FROM on_duty)
+    ), made AS (
+        INSERT INTO {notification}
+            (user_id, incident_id, action_id, reason, created_by_id, created, granted_access)
+        SELECT user_id, %(incident)s, %(action)s, reason, %(actor)s, now(), NOT could_read
+        FROM recipients ORDER BY user_id
+        RETURNING id
+    ), emails AS (
+        INSERT INTO {outbox} (school_id, kind, reference, created, attempts, last_error)
+        SELECT %(school)s, %(kind)s, id, now(), 0, '' FROM made
+        RETURNING id, reference
+    )
+    SELECT reference, id FROM emails ORDER BY reference
+    """.format(  # noqa: S608 (the models' own tables)
+        **_tables(),
+        by_rule=Notification.Reason.RULE.value,
+        alerted=IncidentGrant.Reason.ALERTED.value,
+        grant_reasons=" ".join(
+            f"WHEN '{note.value}' THEN '{grant.value}'" for note, grant in grant_reason.items()
+        ),
+    )
+
+
+def _tables() -> dict[str, str]:
+    from tenants.models import OutboxMessage  # the public schema's, on the search path
+
+    return {
         "profile": StaffProfile._meta.db_table,
-        "role": Role._meta.db_table,
+        "escalation": Escalation._meta.db_table,
         "pupil": Pupil._meta.db_table,
         "pupil_membership": PupilMembership._meta.db_table,
         "staff_membership": StaffMembership._meta.db_table,
         "user": User._meta.db_table,
+        "grant": IncidentGrant._meta.db_table,
+        "notification": Notification._meta.db_table,
+        "outbox": OutboxMessage._meta.db_table,
     }
-    return """
-    WITH categories AS (
-        SELECT c.id, c.parent_id, c.restricted FROM {category} c
-        JOIN {incident_category} ic ON ic.category_id = c.id WHERE ic.incident_id = %(incident)s
-    ), restricted AS (
-        SELECT coalesce(bool_or(restricted), false) AS found FROM categories
-    ), chosen AS (
-        SELECT id, parent_id FROM categories WHERE restricted OR NOT (SELECT found FROM restricted)
-    ), rules AS (
-        SELECT r.id, r.include_group_staff, r.include_dsl_on_duty FROM {rule} r
-        WHERE r.category_id IN (SELECT id FROM chosen UNION SELECT parent_id FROM chosen)
-           OR (r.category_id IS NULL AND NOT (SELECT found FROM restricted))
-    ), pupil_groups AS (
-        SELECT year_group_id AS id FROM {pupil} WHERE id = %(pupil)s
-        UNION SELECT form_id FROM {pupil} WHERE id = %(pupil)s
-        UNION SELECT group_id FROM {pupil_membership} WHERE pupil_id = %(pupil)s
-    ), audience AS (
-        SELECT p.user_id FROM {profile} p JOIN {rule_roles} rr ON rr.role_id = p.role_id
-        WHERE rr.alertrule_id IN (SELECT id FROM rules)
-        UNION SELECT rs.user_id FROM {rule_staff} rs WHERE rs.alertrule_id IN (SELECT id FROM rules)
-        UNION SELECT p.user_id FROM {profile} p JOIN {role} ro ON ro.id = p.role_id
-        WHERE ro.level = '{admin}' AND EXISTS (SELECT 1 FROM rules WHERE include_dsl_on_duty)
-        UNION SELECT sm.user_id FROM {staff_membership} sm
-        WHERE sm.group_id IN (SELECT id FROM pupil_groups)
-          AND EXISTS (SELECT 1 FROM rules WHERE include_group_staff)
-    )
-    SELECT u.id FROM {user} u JOIN {profile} p ON p.user_id = u.id
-    WHERE u.is_active AND u.id IN (SELECT user_id FROM audience)
-    """.format(**tables, admin=Level.FULL_ADMIN.value)  # noqa: S608 (the models' own tables)
-
-
-def dsl_on_duty_roles():
-    """Until the DSL roster exists, "the DSL on duty" is everyone at full + admin level."""
-    return Role.objects.filter(level=Level.FULL_ADMIN)
 
 
 def role_viewer(user: User) -> policy.Viewer:
@@ -185,33 +282,6 @@ def role_viewer(user: User) -> policy.Viewer:
     after verifying a second factor: what their role lets them read, alerted or not."""
     role = user.staff_profile.role
     return policy.Viewer(user=user, role=role, level=role.level)
-
-
-def _who_may_otherwise_read(users: Sequence[User], incident: Incident) -> set[int]:
-    """policy.visible_incidents' rule for each of them, asked once per role rather than once
-    per person: an administrator reads everything; anyone reads what they recorded or were
-    granted; above write-only, a role reads an incident whose categories it all reads."""
-    category_ids = set(
-        IncidentCategory.objects.filter(incident=incident).values_list("category_id", flat=True)
-    )
-    granted = set(
-        IncidentGrant.objects.filter(incident=incident, user__in=users).values_list(
-            "user_id", flat=True
-        )
-    )
-    by_role: dict[int, bool] = {}
-    readable = set()
-    for user in users:
-        role = user.staff_profile.role
-        if role.pk not in by_role:
-            viewer = role_viewer(user)
-            by_role[role.pk] = viewer.is_admin or (
-                viewer.level != Level.WRITE_ONLY
-                and category_ids <= viewer.ids_at_least(CategoryLevel.READ)
-            )
-        if by_role[role.pk] or user.pk == incident.recorded_by_id or user.pk in granted:
-            readable.add(user.pk)
-    return readable
 
 
 def cannot_otherwise_see(user: User, category_ids: Sequence[int]) -> bool:

@@ -155,7 +155,10 @@ def record_incident(
                 BodyMapMark(incident=incident, **mark.__dict__) for mark in marks
             )
         alerts.notify_incident(
-            incident=incident, actor=viewer.user, manual_user_ids=[user.pk for user in alerted]
+            incident=incident,
+            viewer=viewer,
+            category_ids=[category.pk for category in categories],
+            manual_user_ids=[user.pk for user in alerted],
         )
         _store(files, incident=incident, action=None, by=viewer.user, stored=stored)
     return incident
@@ -228,7 +231,7 @@ def add_action(
         )
         # The assignee and those alerted are notified, and may read the incident from now.
         alerts.notify_action(
-            action=action, actor=viewer.user, manual_user_ids=[user.pk for user in alerted]
+            action=action, viewer=viewer, manual_user_ids=[user.pk for user in alerted]
         )
         _store(files, incident=incident, action=action, by=viewer.user, stored=stored)
     return action

@@ -55,11 +55,11 @@ def test_a_version_is_never_reused_after_a_rollback(abbey):
 def test_answers_are_reused_until_the_version_moves(abbey):
     with abbey:
         slt = Role.objects.get(name="SLT")
-        first = policy._school_categories(slt)
-        assert policy._school_categories(slt) is first
+        first = policy._school_categories(policy._policy_key(), slt)
+        assert policy._school_categories(policy._policy_key(), slt) is first
         behaviour = Category.objects.get(name="Behaviour")
         set_category_level(role=slt, category=behaviour, level=CategoryLevel.NONE)
-        fresh = policy._school_categories(slt)
+        fresh = policy._school_categories(policy._policy_key(), slt)
         assert fresh is not first
         assert fresh[behaviour.pk].role_level == "none"
         viewer = verified_viewer(StaffFactory(role="SLT"))
@@ -69,11 +69,17 @@ def test_answers_are_reused_until_the_version_moves(abbey):
 def test_each_school_keeps_its_own_answers(abbey, westleigh):
     with abbey:
         abbey_names = {
-            c.name for c in policy._school_categories(Role.objects.get(name="SLT")).values()
+            c.name
+            for c in policy._school_categories(
+                policy._policy_key(), Role.objects.get(name="SLT")
+            ).values()
         }
     with westleigh:
         westleigh_names = {
-            c.name for c in policy._school_categories(Role.objects.get(name="SLT")).values()
+            c.name
+            for c in policy._school_categories(
+                policy._policy_key(), Role.objects.get(name="SLT")
+            ).values()
         }
     assert "Safeguarding Concern" in abbey_names and "Safeguarding Concern" not in westleigh_names
     assert "Team teach" in westleigh_names and "Team teach" not in abbey_names
