@@ -286,6 +286,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # "tenant_schemas": ["public"]: the scheduler sends only to schemas that have a School
     # row, and public has none, so such an entry would never run.
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
+    # Alerts to the DSL on duty move on once their wait is over (alerts.services).
+    "alerts-escalate": {"task": "alerts.escalate", "schedule": 60.0},
 }
 # Publishing a task while Redis is down gives up within a second, so a request that queues
 # one after its commit (tenants.outbox) is not held up; the outbox sweep sends it later.

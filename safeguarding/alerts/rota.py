@@ -46,8 +46,12 @@ def _load() -> Rota:
         slots=list(DutySlot.objects.all()),
         covers=list(DutyCover.objects.filter(date__gte=since)),
         closures=list(Closure.objects.filter(last_day__gte=since)),
-        escalate_after=datetime.timedelta(minutes=AlertSettings.current().escalate_after_minutes),
+        escalate_after=escalate_after(),
     )
+
+
+def escalate_after() -> datetime.timedelta:
+    return datetime.timedelta(minutes=AlertSettings.current().escalate_after_minutes)
 
 
 def duty_at(rota: Rota, moment: datetime.datetime) -> Duty:

@@ -7,6 +7,7 @@ email is handed to the outbox in that same transaction (tenants.outbox)."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from safeguarding.access.models import IncidentGrant, Level
 from safeguarding.access.policy import Viewer
 from safeguarding.alerts import rota
 from safeguarding.alerts.models import AlertRule, Escalation, Notification
+from safeguarding.audit import services as audit
+from safeguarding.audit.models import AuditAction
 from safeguarding.concerns.models import Action, Incident, IncidentCategory
 from safeguarding.errors import NotFound
 from safeguarding.people.models import Pupil, PupilMembership, StaffMembership, StaffProfile
@@ -296,9 +299,10 @@ def cannot_otherwise_see(user: User, category_ids: Sequence[int]) -> bool:
     )
 
 
-def mark_read(*, user: User, notification_id: int) -> Notification:
-    """Acknowledge a notification: the content was read. Its time is kept; a second mark
-    changes nothing. The need-to-know grant stays."""
+def mark_read(*, user: User, notification_id: int, request=None) -> Notification:
+    """Acknowledge a notification: the content was read. Its time is kept and audited; a
+    second mark changes nothing. The need-to-know grant stays. A DSL who marks an alert
+    read acknowledges the incident's escalation: no one else is pulled in."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update().filter(pk=notification_id, user=user).first()
@@ -308,4 +312,90 @@ def mark_read(*, user: User, notification_id: int) -> Notification:
         if notification.read_at is None:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])
+            acknowledge(incident_id=notification.incident_id, user=user)
+            audit.record(
+                action=AuditAction.NOTIFICATION_READ,
+                actor=user,
+                object_type="notification",
+                object_id=notification.pk,
+                request=request,
+                detail={"incident_id": notification.incident_id},
+            )
     return notification
+
+
+def acknowledge(*, incident_id: int, user: User) -> bool:
+    """A DSL has seen the incident (marked its alert read, or acted on it): its escalation,
+    if it has one still moving, stops. Anyone else's reading changes nothing."""
+    if not is_dsl(user):
+        return False
+    return bool(
+        Escalation.objects.filter(incident_id=incident_id, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=user, due_at=None
+        )
+    )
+
+
+def is_dsl(user: User) -> bool:
+    return StaffProfile.objects.filter(
+        user=user, user__is_active=True, role__level=Level.FULL_ADMIN
+    ).exists()
+
+
+def escalate_due(*, now: datetime.datetime | None = None) -> int:
+    """Move on every escalation of this school whose wait is over and that no DSL has
+    acknowledged: from the DSL on duty to the next DSL of the chain, then to every DSL.
+    Each is moved in its own transaction, locked and checked again there, so two beats
+    running at once, or one running twice at the same instant, move it once. Returns how
+    many were moved."""
+    now = now or timezone.now()
+    due = Escalation.objects.filter(acknowledged_at__isnull=True, due_at__lte=now)
+    moved = 0
+    for pk in due.order_by("due_at").values_list("pk", flat=True)[:ESCALATION_BATCH]:
+        with transaction.atomic():
+            escalation = (
+                due.select_for_update(skip_locked=True)
+                .select_related("incident")
+                .filter(pk=pk)
+                .first()
+            )
+            if escalation is not None:
+                _move_on(escalation, now)
+                moved += 1
+    return moved
+
+
+ESCALATION_BATCH = 500
+
+
+def _move_on(escalation: Escalation, now: datetime.datetime) -> None:
+    from tenants import outbox
+
+    dsls = set(
+        StaffProfile.objects.filter(user__is_active=True, role__level=Level.FULL_ADMIN).values_list(
+            "user_id", flat=True
+        )
+    )
+    incident = escalation.incident
+    alerted = set(Notification.objects.filter(incident=incident).values_list("user_id", flat=True))
+    chain = [pk for pk in escalation.chain if pk in dsls]
+    following = [pk for pk in chain[1:] if pk not in alerted]
+    if escalation.stage == 0 and following:
+        recipients = following[:1]
+        escalation.stage = 1
+        escalation.due_at = now + rota.escalate_after()
+    else:
+        recipients = sorted(dsls - alerted - {incident.recorded_by_id})
+        escalation.stage = 2
+        escalation.due_at = None
+    escalation.save(update_fields=["stage", "due_at"])
+    made = Notification.objects.bulk_create(
+        Notification(
+            user_id=pk,
+            incident=incident,
+            reason=Notification.Reason.ESCALATED,
+            created_by_id=incident.recorded_by_id,
+        )
+        for pk in recipients
+    )
+    outbox.enqueue_many(kind=EMAIL_KIND, references=[notification.pk for notification in made])

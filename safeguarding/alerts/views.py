@@ -20,6 +20,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @school_view
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    services.mark_read(user=request.user, notification_id=pk)
+    services.mark_read(user=request.user, notification_id=pk, request=request)
     messages.success(request, "Marked as read.")
     return redirect("alerts:inbox")

@@ -46,6 +46,8 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Reset their password"
     SECURITY_SETTINGS_CHANGED = "security_settings_changed", "Changed the security settings"
     TRAINING_SCHOOL_CREATED = "training_school_created", "Created the training school"
+    NOTIFICATION_READ = "notification_read", "Marked an alert read"
+    ALERT_SETTINGS_CHANGED = "alert_settings_changed", "Changed alert rules or the DSL rota"
 
 
 class AuditEvent(models.Model):

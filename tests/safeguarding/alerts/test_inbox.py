@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 from django.utils import timezone
 
 from safeguarding.access.models import Role
 from safeguarding.alerts.models import Notification
+from safeguarding.audit.models import AuditEvent
 from safeguarding.concerns.services import add_action, complete_action, record_incident
 from tests.safeguarding.alerts.helpers import category
 from tests.sessions import signed_in, verified_viewer
@@ -42,6 +44,13 @@ def test_the_inbox_lists_alerts_and_marks_one_read_with_the_time(westleigh, scho
     page = client.get("/inbox/").content.decode()
     assert "You have no alerts waiting." in page
     assert "Read recently" in page
+    with westleigh:
+        (event,) = AuditEvent.objects.filter(action="notification_read")
+    assert (event.actor_id, event.object_id) == (school["class_teacher"].pk, notification.pk)
+    assert json.loads(event.detail) == {"incident_id": incident.pk}
+    client.post(f"/inbox/{notification.pk}/read/")  # a second mark changes nothing
+    with westleigh:
+        assert AuditEvent.objects.filter(action="notification_read").count() == 1
 
 
 def test_marking_read_needs_a_post(westleigh, school):
