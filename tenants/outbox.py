@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 # raising on failure. Kinds are short codes: they are stored in the public schema.
 HANDLERS: dict[str, str] = {
     "notification_email": "safeguarding.alerts.delivery.email_notification",
+    "alert_digest": "safeguarding.alerts.delivery.email_digest",
 }
 
 MAX_ATTEMPTS = 8
@@ -165,6 +166,19 @@ def failed_messages(school: School) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(school=school, failed_at__isnull=False).order_by(
         "-failed_at"
     )
+
+
+def retry_failed(*, school: School, message_id: int) -> bool:
+    """Try a failed delivery again from the start (a DSL asked, the mail server being
+    fixed): it is due at once, and queued. False if it is not one of the school's failed
+    messages."""
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        changed = OutboxMessage.objects.filter(
+            pk=message_id, school=school, failed_at__isnull=False
+        ).update(failed_at=None, attempts=0, next_attempt_at=timezone.now(), last_error="")
+        if changed:
+            transaction.on_commit(partial(_queue_after_commit, message_id))
+    return bool(changed)
 
 
 def retry_wait(attempts: int) -> timedelta:

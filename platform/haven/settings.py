@@ -288,6 +288,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
     # Alerts to the DSL on duty move on once their wait is over (alerts.services).
     "alerts-escalate": {"task": "alerts.escalate", "schedule": 60.0},
+    # Overdue actions remind their assignee, then the DSLs; digests go out before school.
+    "alerts-remind-overdue": {"task": "alerts.remind_overdue", "schedule": crontab(minute=5)},
+    "alerts-digest": {"task": "alerts.send_digests", "schedule": crontab(hour=7, minute=0)},
 }
 # Publishing a task while Redis is down gives up within a second, so a request that queues
 # one after its commit (tenants.outbox) is not held up; the outbox sweep sends it later.

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguarding.alerts.models import Notification
+from safeguarding.alerts.models import Digest, Notification
 from safeguarding.concerns.models import Category
 
 
@@ -54,9 +54,38 @@ def render_email(notification: Notification) -> EmailMessage:
         "categories": labels,
         "reference": incident.reference,
         "is_action": notification.action_id is not None,
+        "reason": notification.reason,
         "link": base + reverse("concerns:incident", args=[incident.pk]),
         "inbox": base + reverse("alerts:inbox"),
     }
     subject = render_to_string("alerts/email_subject.txt", context).strip()
     body = render_to_string("alerts/email_body.txt", context)
     return EmailMessage(subject=subject, body=body, to=[notification.user.email])
+
+
+def email_digest(digest_id: int) -> None:
+    """Send one day's digest once: counts and a link, nothing about any incident."""
+    with transaction.atomic():
+        digest = (
+            Digest.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=digest_id)
+            .first()
+        )
+        if digest is None or digest.emailed_at is not None:
+            return
+        school = connection.tenant
+        context = {
+            "day": digest.day,
+            "school": school.name,
+            "unread": digest.unread,
+            "overdue": digest.overdue,
+            "inbox": settings.CONFIG.school_url(school.slug).rstrip("/") + reverse("alerts:inbox"),
+        }
+        EmailMessage(
+            subject=f"Haven digest: {digest.unread} unread, {digest.overdue} overdue",
+            body=render_to_string("alerts/digest_body.txt", context),
+            to=[digest.user.email],
+        ).send(fail_silently=False)
+        digest.emailed_at = timezone.now()
+        digest.save(update_fields=["emailed_at"])

@@ -203,3 +203,26 @@ class Escalation(models.Model):
                 condition=models.Q(acknowledged_at__isnull=True, due_at__isnull=False),
             )
         ]
+
+
+class AlertPreference(models.Model):
+    """A member of staff's choice about alerts: a daily digest email of what is unread."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    daily_digest = models.BooleanField("Email me a daily digest", default=False)
+
+
+class Digest(models.Model):
+    """One day's digest for one person: how many alerts were unread, never what they
+    were about. One a day, whatever the beat does; its email goes through the outbox."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    unread = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("user", "day", name="alerts_digest_once_a_day")]

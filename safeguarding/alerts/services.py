@@ -21,7 +21,13 @@ from safeguarding.access import policy
 from safeguarding.access.models import IncidentGrant, Level
 from safeguarding.access.policy import Viewer
 from safeguarding.alerts import rota
-from safeguarding.alerts.models import AlertRule, Escalation, Notification
+from safeguarding.alerts.models import (
+    AlertPreference,
+    AlertRule,
+    Digest,
+    Escalation,
+    Notification,
+)
 from safeguarding.audit import services as audit
 from safeguarding.audit.models import AuditAction
 from safeguarding.concerns.models import Action, Incident, IncidentCategory
@@ -399,3 +405,96 @@ def _move_on(escalation: Escalation, now: datetime.datetime) -> None:
         for pk in recipients
     )
     outbox.enqueue_many(kind=EMAIL_KIND, references=[notification.pk for notification in made])
+
+
+# Reminders and digests (beat tasks, in each school's schema) --------------------------------
+
+REMIND_DSLS_AFTER = datetime.timedelta(days=1)
+
+
+def remind_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Each action past its due date and not complete reminds its assignee once; still
+    overdue a day after that, it reminds every DSL once. An assignee who has left is
+    passed over for the DSLs. Returns how many reminders were written."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    overdue = Action.objects.filter(
+        due_date__lt=today, completion__isnull=True, assignee__isnull=False
+    ).select_related("assignee", "incident")
+    written = 0
+    for action in overdue.order_by("due_date", "pk")[:ESCALATION_BATCH]:
+        with transaction.atomic():
+            # One beat at a time per action: the lock makes "reminded yet?" a safe question.
+            Action.objects.select_for_update().filter(pk=action.pk).first()
+            written += _remind(action, now)
+    return written
+
+
+def _remind(action: Action, now: datetime.datetime) -> int:
+    from tenants import outbox
+
+    reminders = Notification.objects.filter(action=action, reason=Notification.Reason.REMINDER)
+    to_assignee = reminders.filter(user=action.assignee_id).order_by("created").first()
+    dsls_reminded = reminders.exclude(user=action.assignee_id).exists()
+    waiting_on_assignee = to_assignee is not None and to_assignee.created > now - REMIND_DSLS_AFTER
+    if action.assignee.is_active and to_assignee is None:
+        recipients = [action.assignee_id]
+    elif dsls_reminded or waiting_on_assignee:
+        return 0
+    else:
+        recipients = sorted(_active_dsl_ids() - {action.assignee_id})
+    made = Notification.objects.bulk_create(
+        Notification(
+            user_id=pk,
+            incident_id=action.incident_id,
+            action=action,
+            reason=Notification.Reason.REMINDER,
+            created_by_id=action.recorded_by_id,
+        )
+        for pk in recipients
+    )
+    outbox.enqueue_many(kind=EMAIL_KIND, references=[notification.pk for notification in made])
+    return len(made)
+
+
+def _active_dsl_ids() -> set[int]:
+    return set(
+        StaffProfile.objects.filter(user__is_active=True, role__level=Level.FULL_ADMIN).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def send_digests(*, now: datetime.datetime | None = None) -> int:
+    """Today's digest for everyone who asked for one and has something unread or overdue:
+    counts only, one a day (a second run the same day writes nothing). Returns how many."""
+    from tenants import outbox
+
+    today = timezone.localdate(now or timezone.now())
+    wanted = AlertPreference.objects.filter(daily_digest=True, user__is_active=True)
+    written = 0
+    for user_id in wanted.values_list("user_id", flat=True):
+        unread = Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+        overdue = Action.objects.filter(
+            assignee_id=user_id, due_date__lt=today, completion__isnull=True
+        ).count()
+        if not unread and not overdue:
+            continue
+        with transaction.atomic():
+            digest, created = Digest.objects.get_or_create(
+                user_id=user_id, day=today, defaults={"unread": unread, "overdue": overdue}
+            )
+            if created:
+                outbox.enqueue(kind=DIGEST_KIND, reference=digest.pk)
+                written += 1
+    return written
+
+
+DIGEST_KIND = "alert_digest"
+
+
+def set_daily_digest(*, user: User, wanted: bool) -> AlertPreference:
+    preference, _ = AlertPreference.objects.update_or_create(
+        user=user, defaults={"daily_digest": wanted}
+    )
+    return preference

@@ -23,3 +23,17 @@ def escalate() -> int:
     """Alerts to the DSL on duty that no DSL has acknowledged in time move on."""
     _in_a_school("alerts.escalate")
     return services.escalate_due()
+
+
+@shared_task(name="alerts.remind_overdue")
+def remind_overdue() -> int:
+    """Overdue actions remind their assignee, then the DSLs."""
+    _in_a_school("alerts.remind_overdue")
+    return services.remind_overdue()
+
+
+@shared_task(name="alerts.send_digests")
+def send_digests() -> int:
+    """The daily digest for those who asked for one."""
+    _in_a_school("alerts.send_digests")
+    return services.send_digests()

@@ -221,7 +221,8 @@ def add_action(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_detail(viewer, pk)
     may_pass_on = policy.may_pass_on(viewer, incident)
     errors: dict[str, list[str]] = {}
-    data = request.POST if request.method == "POST" else {}
+    # The DSL desk's Forward opens the form with its kind chosen.
+    data = request.POST if request.method == "POST" else {"kind": request.GET.get("kind", "")}
     if request.method == "POST":
         try:
             when = parse_when(data.get("occurred_at", ""))
