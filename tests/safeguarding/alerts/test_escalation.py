@@ -192,34 +192,42 @@ def test_a_change_to_the_rota_takes_effect_at_once(abbey, team):
         assert _alerted(incident) == [("Ben Second", "rule")]
 
 
-def test_two_beats_at_the_same_instant_escalate_once(django_db_blocker):
-    """Two workers' beats, each on its own connection, race for the same escalation."""
+@pytest.fixture(scope="module")
+def racing_school(django_db_setup, django_db_blocker):
+    """A committed school whose one incident waits on its DSL: each beat has its own
+    connection, so what they race for must be committed."""
 
     def fill(school):
-        team = _rota_and_team()
-        incident = _disclosure(team)
+        incident = _disclosure(_rota_and_team())
         return incident.pk, Escalation.objects.get(incident=incident).due_at
 
     with committed_school(django_db_blocker, slug="escalate", name="Escalate High",
-                          fill=fill) as (school, (incident_id, boundary)):  # fmt: skip
-        results, barrier = [], threading.Barrier(2)
+                          fill=fill) as made:  # fmt: skip
+        yield made
 
-        def beat():
-            try:
-                with school:
-                    barrier.wait()
-                    results.append(services.escalate_due(now=boundary))
-            finally:
-                connections.close_all()
 
-        threads = [threading.Thread(target=beat) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        with django_db_blocker.unblock(), school:
-            escalated = Notification.objects.filter(incident_id=incident_id, reason="escalated")
-            assert sorted(results) == [0, 1] and escalated.count() == 1
+# Says it uses the database so that pytest-django makes the test database when run alone.
+@pytest.mark.django_db
+def test_two_beats_at_the_same_instant_escalate_once(racing_school, django_db_blocker):
+    school, (incident_id, boundary) = racing_school
+    results, barrier = [], threading.Barrier(2)
+
+    def beat():
+        try:
+            with school:
+                barrier.wait()
+                results.append(services.escalate_due(now=boundary))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with school:
+        escalated = Notification.objects.filter(incident_id=incident_id, reason="escalated")
+        assert sorted(results) == [0, 1] and escalated.count() == 1
 
 
 def test_the_escalation_beat_runs_in_a_school_and_refuses_to_run_without_one(abbey, team):
