@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 NON_FIELD = "__all__"
 
@@ -25,3 +27,26 @@ class NotFound(LookupError):
 
 class NotPermitted(PermissionError):
     """A visible thing this person may not change (a 403 with a reason)."""
+
+
+@dataclass
+class Problems:
+    """Every problem with a request, by field, so that the form shows them all at once:
+    services check everything, then raise once, before anything is written."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    @contextlib.contextmanager
+    def check(self, name: str) -> Iterator[None]:
+        """A ValueError raised inside becomes a problem with this field."""
+        try:
+            yield
+        except ValueError as error:
+            self.add(name, str(error))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise Invalid(self.errors)

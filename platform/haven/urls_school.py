@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/", include("safeguarding.people.admin_urls")),
     path("settings/audit/", include("safeguarding.audit.urls")),
     path("settings/training/", include("tenants.training_urls")),
+    path("settings/alerts/", include("safeguarding.alerts.settings_urls")),
     path("", include("safeguarding.alerts.urls")),
     path("", include("safeguarding.urls")),
 ]

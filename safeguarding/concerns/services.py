@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import psycopg
 from django.core.files import File
@@ -47,7 +47,7 @@ from safeguarding.concerns.models import (
     Status,
 )
 from safeguarding.concerns.taxonomy import Standard
-from safeguarding.errors import NON_FIELD, Invalid, NotFound, NotPermitted
+from safeguarding.errors import NON_FIELD, Invalid, NotFound, NotPermitted, Problems
 from safeguarding.people.models import Pupil
 from safeguarding.text import clean_text
 
@@ -76,27 +76,6 @@ class Upload:
     name: str
 
 
-@dataclass
-class _Problems:
-    """Collects every problem with a request, so the form can show them all at once."""
-
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, []).append(message)
-
-    @contextlib.contextmanager
-    def check(self, name: str):
-        try:
-            yield
-        except ValueError as error:
-            self.add(name, str(error))
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise Invalid(self.errors)
-
-
 # Recording ---------------------------------------------------------------------------------
 
 
@@ -115,7 +94,7 @@ def record_incident(
     uploads: Sequence[Upload] = (),
 ) -> Incident:
     """Record a concern about a pupil, exactly as submitted; it can never be edited."""
-    problems = _Problems()
+    problems = Problems()
     pupil = _recordable_pupil(viewer, pupil_id, problems, field_name="pupil")
     with problems.check("text"):
         text = clean_text(text, label="incident", limit=TEXT_LIMIT)
@@ -183,7 +162,7 @@ def add_action(
     incident = _visible_incident(viewer, incident_id)
     if not policy.may_add_action(viewer, incident):
         raise NotPermitted("The pupil has left; their record is read-only.")
-    problems = _Problems()
+    problems = Problems()
     if kind not in Action.Kind.values:
         problems.add("kind", "Choose what kind of action this is.")
     with problems.check("text"):
@@ -270,7 +249,7 @@ def recategorise(
     request: HttpRequest | None = None,
 ) -> IncidentChange:
     incident = _changeable_incident(viewer, incident_id)
-    problems = _Problems()
+    problems = Problems()
     wanted = _existing_categories(category_ids, problems)
     with problems.check("reason"):
         reason = clean_text(reason, label="reason", limit=500, required=False)
@@ -425,7 +404,7 @@ def add_category(
     restricted: bool = False,
 ) -> Category:  # fmt: skip
     _require_admin(viewer)
-    problems = _Problems()
+    problems = Problems()
     with problems.check("name"):
         name = clean_text(name, label="name", limit=100)
     if standard not in Standard.values:
@@ -466,7 +445,7 @@ def move_category(*, viewer: Viewer, category_id: int, parent_id: int | None) ->
     read what was recorded in it."""
     _require_admin(viewer)
     category = _category(category_id)
-    problems = _Problems()
+    problems = Problems()
     parent = _parent_for(parent_id, problems) if parent_id else None
     if parent is not None and parent.pk == category.pk:
         problems.add("parent", "A category cannot be its own parent.")
