@@ -16,9 +16,13 @@ write-only until the session verifies one (`viewer_for`), on pages and API alike
 Per category a role has none, title, read or record (defaults in `defaults.py`, overrides
 in CategoryPermission; a subcategory without its own takes its parent's). An incident is
 readable through its categories only when every one of them is readable: one restricted
-category hides the whole incident. Recording needs `record`, or at least `title` on an
-unrestricted category: that is how a teacher or Head of School records a concern in a
-category whose other incidents they may not read.
+category hides the whole incident.
+
+Recording is another matter: every member of staff may report a concern in any category,
+restricted ones included (Abbey: write-only staff "add incidents"; the DSL is alerted to
+every safeguarding incident), since a concern that cannot be recorded is not passed on.
+Reading what they recorded is all it gives them. Only a level the school set for the role
+itself limits recording: then it needs `record`, or `title` on an unrestricted category.
 """
 
 from __future__ import annotations
@@ -208,12 +212,21 @@ def is_verified(user: User) -> bool:
 
 
 def may_record_in(viewer: Viewer, category: Category) -> bool:
-    if category.is_retired:
+    if category.is_retired or viewer.level is None:
         return False
+    if _own_level(viewer, category) is None:
+        return True
     level = viewer.category_level(category.pk)
     return level == CategoryLevel.RECORD or (
         level == CategoryLevel.TITLE and not category.restricted
     )
+
+
+def _own_level(viewer: Viewer, category: Category) -> str | None:
+    """The level the school set for the viewer's role on this category (or its parent)."""
+    known = viewer.categories.get(category.pk, category)
+    parent = viewer.categories.get(known.parent_id) if known.parent_id else None
+    return getattr(known, "role_level", None) or (parent.role_level if parent else None)
 
 
 def recordable_categories(viewer: Viewer) -> list[Category]:
@@ -335,7 +348,8 @@ def may_pass_on(viewer: Viewer, incident: Incident) -> bool:
     which lets them read it. Reading it only because one was alerted is not enough: that
     would let need-to-know travel further than the DSL meant. The safeguarding team may; so
     may someone who reads it through its categories, or who could have recorded it
-    themselves (its pupil is theirs and they may record in all its categories)."""
+    themselves (its pupil is theirs and they may record in all its categories), unless a
+    category is restricted: anyone may record there, only its readers pass it on."""
     if viewer.is_admin:
         return True
     ids = IncidentCategory.objects.filter(incident=incident).values_list("category_id", flat=True)
@@ -344,7 +358,8 @@ def may_pass_on(viewer: Viewer, incident: Incident) -> bool:
         return False
     if all(may_read_category(viewer, category.pk) for category in categories):
         return True
-    return all(may_record_in(viewer, c) for c in categories) and (
+    # Anyone may record in a restricted category, but passing one on is for its readers.
+    return all(may_record_in(viewer, c) and not c.restricted for c in categories) and (
         recordable_pupil(viewer, incident.pupil_id) is not None
     )
 

@@ -58,12 +58,14 @@ def test_who_reads_an_incident_someone_else_recorded(abbey, categories, role):
 
 # Recording ---------------------------------------------------------------------------------
 
+# Every member of staff may report a concern in any category, restricted ones included,
+# until the school sets a level for the role (test_a_roles_own_level_for_a_category_decides_for_it).
 RECORD = {
     "Behaviour": (True, True, True, True, True),
-    "Child Protection": (True, False, False, False, False),
-    "Safeguarding Concern": (True, False, False, False, False),
+    "Child Protection": (True, True, True, True, True),
+    "Safeguarding Concern": (True, True, True, True, True),
     "SEND": (True, True, True, True, True),
-    "Child in Need": (True, False, False, False, False),
+    "Child in Need": (True, True, True, True, True),
 }
 
 

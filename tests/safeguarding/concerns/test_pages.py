@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from safeguarding.access.models import Role
+from safeguarding.access.services import set_category_level
 from safeguarding.concerns.models import Attachment, Category, Incident
 from safeguarding.concerns.services import Upload, add_action, record_incident
 from tests import samples
@@ -57,14 +59,22 @@ def _protected_incident(people) -> Incident:
 
 
 def test_a_teacher_is_offered_only_the_categories_they_may_use(abbey, people):
+    with abbey:
+        Category.objects.filter(name="Bullying").update(retired_at=timezone.now())
+        set_category_level(role=Role.objects.get(name="Teachers"),
+                           category=Category.objects.get(name="SEND"), level="none")  # fmt: skip
     page = signed_in(abbey, people["teacher"]).get("/incidents/new/")
     html = page.content.decode()
     assert page.status_code == 200
     assert "You cannot edit an incident once it is submitted." in html
     with abbey:
+        # Anyone may report a safeguarding concern; not in a retired category, nor where
+        # the school has said "none" for the role.
         assert f'name="categories" value="{_category("Behaviour")}"' in html
-        assert f'name="categories" value="{_category("Child Protection")}"' not in html
-        assert f'name="categories" value="{_category("Safeguarding Concern")}"' not in html
+        assert f'name="categories" value="{_category("Child Protection")}"' in html
+        assert f'name="categories" value="{_category("Safeguarding Concern")}"' in html
+        assert f'name="categories" value="{_category("Bullying")}"' not in html
+        assert f'name="categories" value="{_category("SEND")}"' not in html
 
 
 def test_a_teacher_records_an_incident_through_the_form(abbey, people):

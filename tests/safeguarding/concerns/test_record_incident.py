@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from safeguarding.access.models import IncidentGrant
+from safeguarding.access import policy
+from safeguarding.access.models import IncidentGrant, Role
+from safeguarding.access.services import set_category_level
 from safeguarding.concerns.models import Agency, Attachment, Category, Incident
 from safeguarding.concerns.services import Link, Mark, Upload, add_action, record_incident
 from safeguarding.errors import Invalid
@@ -156,10 +158,21 @@ def test_every_problem_is_reported_at_once(at_abbey):
 
 def test_a_category_the_teacher_may_not_choose_is_refused(at_abbey):
     protection = Category.objects.get(name="Child Protection")
+    set_category_level(role=Role.objects.get(name="Teachers"), category=protection, level="none")
     with pytest.raises(Invalid) as refused:
         _record(at_abbey, category_ids=[at_abbey["concern"].pk, protection.pk])
     assert "categories" in refused.value.errors
     assert not Incident.objects.exists()
+
+
+def test_a_teacher_reports_a_child_protection_concern_and_reads_only_their_own(at_abbey):
+    protection = Category.objects.get(name="Child Protection")
+    incident = _record(at_abbey, category_ids=[protection.pk])
+    assert list(incident.categories.all()) == [protection]
+    dsl = verified_viewer(StaffFactory(role="Safeguarding team"))
+    others = _record(at_abbey, viewer=dsl, category_ids=[protection.pk])
+    readable = set(policy.visible_incidents(at_abbey["teacher"]))
+    assert incident in readable and others not in readable
 
 
 def test_linking_the_same_pupil_twice_or_the_subject_is_refused(at_abbey):
