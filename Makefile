@@ -41,6 +41,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/onboarding.py
 	$(BIN)/python bench/incidents.py
+	$(BIN)/python bench/alerts.py
 
 migrate: $(STAMP)
 	$(BIN)/haven migrate

@@ -37,7 +37,7 @@ def throwaway_database(name: str) -> Iterator[str]:
             redis_server = start_redis(ROOT / "var" / "bench" / "redis")
             stack.callback(redis_server.stop)
             os.environ["REDIS_URL"] = redis_server.url
-        os.environ["HAVEN_VAR_DIR"] = str(ROOT / "var" / "bench")
+        os.environ.setdefault("HAVEN_VAR_DIR", str(ROOT / "var" / "bench"))
         os.environ.setdefault("HAVEN_EMAIL_TO_FILES", "true")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haven.settings")
         stack.callback(_close_connections)

@@ -19,6 +19,7 @@ import enum
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
@@ -46,7 +47,13 @@ LONGEST_WAIT = timedelta(hours=1)
 # A new message is left to the task queued when its transaction committed for this long
 # before the sweep queues it again (that task may have been lost with Redis).
 SWEEP_GRACE = timedelta(seconds=30)
-SWEEP_BATCH = 1000
+SWEEP_BATCH = 5000
+# The sweep sends its messages as deliver_many tasks of this many (each still delivered,
+# and retried, on its own): a backlog drains several times faster than one task each.
+SWEEP_CHUNK = 100
+# After a publish is refused (Redis down), publishes are left to the sweep for this long
+# rather than each waiting on a dead broker in turn.
+PUBLISH_BACKOFF = timedelta(seconds=5)
 
 
 class OutboxError(Exception):
@@ -156,8 +163,8 @@ def sweep_due_messages(*, school: School | None = None) -> int:
     if school is not None:
         due = due.filter(school=school)
     ids = list(due.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
-    for message_id in ids:
-        _queue(message_id)
+    for start in range(0, len(ids), SWEEP_CHUNK):
+        _queue(ids[start : start + SWEEP_CHUNK])
     return len(ids)
 
 
@@ -240,14 +247,29 @@ def _queue_after_commit(message_ids: int | list[int]) -> None:
 
 
 def _queue_or_leave_to_sweep(message_ids: int | list[int]) -> None:
+    global _REFUSED_AT
+    if _REFUSED_AT is not None and time.monotonic() - _REFUSED_AT < PUBLISH_BACKOFF.seconds:
+        logger.warning(
+            "Outbox message %s was not queued (Redis refused a publish moments ago); the "
+            "sweep will deliver it.",
+            message_ids,
+        )
+        return
     try:
         _queue(message_ids)
     except Exception as exc:  # Redis down: the commit stands and the sweep delivers it later
+        _REFUSED_AT = time.monotonic()
         logger.warning(
             "Outbox message %s was not queued (%s); the sweep will deliver it.",
             message_ids,
             type(exc).__name__,
         )
+    else:
+        _REFUSED_AT = None
+
+
+# When the publisher thread last had a publish refused (time.monotonic), if it is recent.
+_REFUSED_AT: float | None = None
 
 
 _PUBLISHER: tuple[int, ThreadPoolExecutor] | None = None

@@ -111,6 +111,8 @@ def broker_down() -> Iterator[None]:
         app.conf["broker_url"] = old_url
         app._pool = old_pool
         app.amqp._producer_pool = None
+        # Redis is back: forget the refusal now rather than PUBLISH_BACKOFF later.
+        outbox._REFUSED_AT = None
 
 
 def _wait_for(condition: Callable[[], object], timeout: float = 20) -> object:
@@ -381,3 +383,19 @@ def test_beat_sends_the_sweep_to_every_school(abbey, monkeypatch):
     scheduler.apply_entry(entry)
     schools = School.objects.values_list("schema_name", flat=True)
     assert sorted(sent_in) == sorted(schools) and "abbey" in sent_in
+
+
+def test_after_a_refused_publish_the_next_ones_wait_for_the_sweep_instead_of_redis(
+    abbey_committed, caplog
+):
+    """With Redis down, each publish would wait on the dead broker in turn; after one is
+    refused, the rest within PUBLISH_BACKOFF are left to the sweep at once."""
+    with broker_down(), caplog.at_level(logging.WARNING, logger="tenants.outbox"):
+        started = time.monotonic()
+        for reference in (11, 12, 13):
+            with abbey_committed, transaction.atomic():
+                enqueue(kind=KIND, reference=reference)
+        outbox.wait_for_publishing()
+        refused = time.monotonic() - started
+    assert caplog.text.count("Redis refused a publish moments ago") == 2
+    assert refused < 3  # one wait on the dead broker, not three
