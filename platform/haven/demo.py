@@ -9,6 +9,7 @@ that file is missing, so an interrupted first start mends itself on the next.
 
 from __future__ import annotations
 
+import datetime
 import json
 import secrets
 import string
@@ -22,6 +23,7 @@ from accounts.services import create_operator, create_user
 from haven.config import Config
 from safeguarding.access.defaults import SAFEGUARDING_TEAM, TEACHERS
 from safeguarding.access.services import ensure_default_roles
+from safeguarding.alerts.models import AlertSettings, DutySlot
 from safeguarding.demo_data import generate
 from safeguarding.people.models import Group
 from safeguarding.people.services import create_staff_profile
@@ -95,17 +97,35 @@ def _school_logins(config: Config, school: School) -> list[DemoLogin]:
     url = config.school_url(school.slug)
     logins = []
     with school:
-        for email, full_name, role in (
-            (f"dsl@{school.slug}.example", "Demo DSL", SAFEGUARDING_TEAM),
-            (f"teacher@{school.slug}.example", "Demo Teacher", TEACHERS),
+        people = []
+        for email, full_name, role, label in (
+            (f"dsl@{school.slug}.example", "Demo DSL", SAFEGUARDING_TEAM, "DSL"),
+            (f"deputy@{school.slug}.example", "Demo Deputy DSL", SAFEGUARDING_TEAM, "deputy DSL"),
+            (f"teacher@{school.slug}.example", "Demo Teacher", TEACHERS, "teacher"),
         ):
             password = demo_password()
             user = User.objects.filter(email=email).first() or _staff(email, role)
             user.full_name = full_name
             _set_password(user, password)
-            where = f"{school.name} ({'DSL' if role == SAFEGUARDING_TEAM else 'teacher'})"
-            logins.append(DemoLogin(where, url, email, password))
+            people.append(user)
+            logins.append(DemoLogin(f"{school.name} ({label})", url, email, password))
+        _ensure_rota(on_duty=people[0], next_up=people[1])
     return logins
+
+
+def _ensure_rota(*, on_duty: User, next_up: User) -> None:
+    """The demo DSL on duty around the clock with the deputy next, and alerts escalating
+    after 2 minutes, so that escalation can be seen without waiting; a real school's rota
+    starts empty (every DSL is alerted) and its escalation at 15 minutes."""
+    if DutySlot.objects.exists():
+        return
+    DutySlot.objects.bulk_create(
+        DutySlot(weekday=day, starts=datetime.time(0), ends=datetime.time(23, 59, 59, 999999),
+                 user=user, position=position)
+        for day in range(7)
+        for position, user in ((1, on_duty), (2, next_up))
+    )  # fmt: skip
+    AlertSettings.objects.update_or_create(pk=1, defaults={"escalate_after_minutes": 2})
 
 
 def _staff(email: str, role_name: str) -> User:

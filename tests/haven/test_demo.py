@@ -3,7 +3,9 @@ from __future__ import annotations
 import stat
 
 from django.test import Client
+from django.utils import timezone
 
+from accounts.models import User
 from haven.config import Config
 from haven.demo import ensure_demo
 
@@ -13,8 +15,9 @@ def test_a_missing_logins_file_mends_the_demo_with_new_passwords_that_work(db, t
     config = Config.from_environ({"HAVEN_VAR_DIR": str(tmp_path), "HAVEN_PORT": "8000"})
     logins = ensure_demo(config)
     assert [login.email for login in logins] == [
-        "operator@haven.example", "dsl@abbey.example", "teacher@abbey.example",
-        "dsl@westleigh.example", "teacher@westleigh.example",
+        "operator@haven.example",
+        "dsl@abbey.example", "deputy@abbey.example", "teacher@abbey.example",
+        "dsl@westleigh.example", "deputy@westleigh.example", "teacher@westleigh.example",
     ]  # fmt: skip
     assert logins[1].url == "http://abbey.localhost:8000/"
     path = tmp_path / "demo-logins.json"
@@ -29,7 +32,7 @@ def test_a_missing_logins_file_mends_the_demo_with_new_passwords_that_work(db, t
     teacher = Client(HTTP_HOST="westleigh.localhost")
     response = teacher.post(
         "/accounts/login/",
-        {"username": "teacher@westleigh.example", "password": logins[4].password},
+        {"username": "teacher@westleigh.example", "password": logins[6].password},
     )
     assert response.status_code == 302
     assert teacher.get("/").status_code == 200
@@ -38,3 +41,22 @@ def test_a_missing_logins_file_mends_the_demo_with_new_passwords_that_work(db, t
         "/accounts/login/", {"username": "operator@haven.example", "password": logins[0].password}
     )
     assert response.status_code == 302
+
+
+def test_the_demo_dsl_is_on_duty_with_the_deputy_next_and_escalation_after_two_minutes(
+    db, tmp_path
+):
+    from safeguarding.alerts.models import AlertSettings, DutySlot
+    from safeguarding.alerts.rota import Rota, duty_at
+    from tenants.models import School
+
+    ensure_demo(Config.from_environ({"HAVEN_VAR_DIR": str(tmp_path), "HAVEN_PORT": "8000"}))
+    with School.objects.get(slug="abbey"):
+        rota = Rota(slots=list(DutySlot.objects.all()), covers=[], closures=[],
+                    escalate_after=None)  # fmt: skip
+        duty = duty_at(rota, timezone.now())
+        emails = list(User.objects.filter(pk__in=duty.chain).values_list("email", flat=True))
+        assert duty.in_hours
+        assert sorted(emails) == ["deputy@abbey.example", "dsl@abbey.example"]
+        assert User.objects.get(pk=duty.chain[0]).email == "dsl@abbey.example"
+        assert AlertSettings.current().escalate_after_minutes == 2
