@@ -109,19 +109,18 @@ def _rota_command(request: HttpRequest, command: str) -> str:
 def remove_slot(request: HttpRequest, pk: int) -> HttpResponse:
     _dsl_only(request)
     slot = selectors.get_slot(pk)
-    what = f"{slot.user.get_full_name()}, {_slot_when(slot)}"
-    if request.method == "POST":
-        services.remove_duty_slot(viewer=request.viewer, slot_id=slot.pk, request=request)
-        messages.success(request, f"Removed from the rota: {what}.")
-        return redirect("alert_settings:rota")
-    return _confirm(
+    return _confirm_then(
         request,
+        what=f"{slot.user.get_full_name()}, {_slot_when(slot)}",
+        remove=lambda: services.remove_duty_slot(
+            viewer=request.viewer, slot_id=slot.pk, request=request
+        ),
+        done="Removed from the rota",
         title="Remove from the rota?",
-        what=what,
         why="From then on, alerts at those times go to whoever else is on the rota, or to "
         "every DSL if no one is.",
         button="Remove from the rota",
-        back=reverse("alert_settings:rota"),
+        back="alert_settings:rota",
     )
 
 
@@ -129,18 +128,17 @@ def remove_slot(request: HttpRequest, pk: int) -> HttpResponse:
 def remove_cover(request: HttpRequest, pk: int) -> HttpResponse:
     _dsl_only(request)
     cover = selectors.get_cover(pk)
-    what = _cover_text(cover)
-    if request.method == "POST":
-        services.remove_duty_cover(viewer=request.viewer, cover_id=cover.pk, request=request)
-        messages.success(request, f"Cover removed: {what}.")
-        return redirect("alert_settings:rota")
-    return _confirm(
+    return _confirm_then(
         request,
+        what=_cover_text(cover),
+        remove=lambda: services.remove_duty_cover(
+            viewer=request.viewer, cover_id=cover.pk, request=request
+        ),
+        done="Cover removed",
         title="Remove this cover?",
-        what=what,
         why="The weekly rota applies again at those times.",
         button="Remove cover",
-        back=reverse("alert_settings:rota"),
+        back="alert_settings:rota",
     )
 
 
@@ -148,18 +146,17 @@ def remove_cover(request: HttpRequest, pk: int) -> HttpResponse:
 def remove_closure(request: HttpRequest, pk: int) -> HttpResponse:
     _dsl_only(request)
     closure = selectors.get_closure(pk)
-    what = _closure_text(closure)
-    if request.method == "POST":
-        services.remove_closure(viewer=request.viewer, closure_id=closure.pk, request=request)
-        messages.success(request, f"Closure removed: {what}.")
-        return redirect("alert_settings:rota")
-    return _confirm(
+    return _confirm_then(
         request,
+        what=_closure_text(closure),
+        remove=lambda: services.remove_closure(
+            viewer=request.viewer, closure_id=closure.pk, request=request
+        ),
+        done="Closure removed",
         title="Remove this closure?",
-        what=what,
         why="On those days the weekly rota applies again.",
         button="Remove closure",
-        back=reverse("alert_settings:rota"),
+        back="alert_settings:rota",
     )
 
 
@@ -244,19 +241,18 @@ def _rule_form(request: HttpRequest, rule: AlertRule | None) -> HttpResponse:
 def delete_rule(request: HttpRequest, pk: int) -> HttpResponse:
     _dsl_only(request)
     rule = selectors.get_rule(pk)
-    what = selectors.describe_rule(rule).sentence
-    if request.method == "POST":
-        services.delete_alert_rule(viewer=request.viewer, rule_id=rule.pk, request=request)
-        messages.success(request, f"Rule deleted: {what}.")
-        return redirect("alert_settings:rules")
-    return _confirm(
+    return _confirm_then(
         request,
+        what=selectors.describe_rule(rule).sentence,
+        remove=lambda: services.delete_alert_rule(
+            viewer=request.viewer, rule_id=rule.pk, request=request
+        ),
+        done="Rule deleted",
         title="Delete this alert rule?",
-        what=what,
         why="Incidents recorded from then on no longer alert these people by this rule. "
         "Alerts already sent stay in their inboxes.",
         button="Delete rule",
-        back=reverse("alert_settings:rules"),
+        back="alert_settings:rules",
     )
 
 
@@ -332,5 +328,13 @@ def _day(day: datetime.date) -> str:
     return format_date(day, "l j F Y")
 
 
-def _confirm(request: HttpRequest, **context) -> HttpResponse:
+def _confirm_then(
+    request: HttpRequest, *, what: str, remove, done: str, back: str, **wording
+) -> HttpResponse:
+    """A removal's confirmation page (GET), and the removal itself (POST)."""
+    if request.method == "POST":
+        remove()
+        messages.success(request, f"{done}: {what}.")
+        return redirect(back)
+    context = {"what": what, "back": reverse(back), **wording}
     return render(request, "alerts/settings/confirm.html", context)
