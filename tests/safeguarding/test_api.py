@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from safeguarding.access.models import Role
+from safeguarding.access.services import set_category_level
 from safeguarding.concerns.models import Attachment, Category, Incident
 from safeguarding.concerns.services import record_incident
 from tests import samples
@@ -118,7 +120,14 @@ def test_bad_input_is_a_400_naming_the_field_and_saves_nothing(abbey, people, ch
         assert not Incident.objects.exists()
 
 
+def _set_level(role: str, category_id: int, level: str) -> None:
+    category = Category.objects.get(pk=category_id)
+    set_category_level(role=Role.objects.get(name=role), category=category, level=level)
+
+
 def test_a_category_the_teacher_may_not_use_is_a_400(abbey, people):
+    with abbey:
+        _set_level("Teachers", people["protection"], "none")
     response = _post(
         signed_in(abbey, people["teacher"]),
         "/api/v1/incidents/",
@@ -215,12 +224,15 @@ def test_pupils_are_searched_by_post_within_what_the_caller_may_see(abbey, peopl
 def test_categories_show_titles_by_role_and_only_dsls_add_them(abbey, people):
     teacher = signed_in(abbey, people["teacher"])
     names = {c["name"]: c["may_record"] for c in teacher.get("/api/v1/categories/").json()}
-    assert names["Behaviour"] is True and "Child Protection" not in names
+    # Anyone may report a child-protection concern; reading others' is another matter.
+    assert names["Behaviour"] is True and names["Child Protection"] is True
+    with abbey:
+        _set_level("SLT", people["protection"], "title")
     slt = {
         c["name"]: c["may_record"]
         for c in signed_in(abbey, people["slt"]).get("/api/v1/categories/").json()
     }
-    assert slt["Child Protection"] is False  # the title, not the right to record
+    assert slt["Child Protection"] is False  # a title the school set: not the right to record
     assert (
         _post(
             teacher, "/api/v1/categories/", {"name": "Gangs", "standard": "exploitation"}

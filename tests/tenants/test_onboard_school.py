@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import smtplib
 
 import pytest
@@ -136,6 +137,8 @@ def test_a_failing_mail_server_does_not_undo_the_onboarding(
         raise smtplib.SMTPServerDisconnected("connection closed")
 
     monkeypatch.setattr("accounts.services.send_mail", refuse)
+    # Whatever an earlier test's Celery worker did to the root logger's level.
+    caplog.set_level(logging.WARNING, logger="accounts.services")
     with django_capture_on_commit_callbacks(execute=True):
         onboard_school(slug="fernhill", name="Fern Hill", admin_email="dsl@fern.example")
     assert School.objects.filter(slug="fernhill").exists()

@@ -82,6 +82,8 @@ def abbey_committed(django_db_setup, django_db_blocker, monkeypatch) -> Iterator
 @contextmanager
 def running_worker() -> Iterator[None]:
     app.control.purge()  # tasks left in the queue by earlier tests
+    # The in-process worker must leave the test run's logging as it found it.
+    root_level = logging.getLogger().level
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         try:
             yield
@@ -91,6 +93,7 @@ def running_worker() -> Iterator[None]:
             close_connections.apply_async((key,), headers={"_schema_name": "public"})
             store = redis.Redis.from_url(settings.CONFIG.redis_url)
             _wait_for(lambda: store.get(key))
+    logging.getLogger().setLevel(root_level)
 
 
 @contextmanager
