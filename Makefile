@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint format bench migrate clean browser
+.PHONY: install run test lint format bench migrate clean browser pango
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) pango
 	$(BIN)/haven up
 
-test: lint browser
+test: lint browser pango
 	$(BIN)/pytest
 
 # The browser tests drive Debian's chromium (never a browser downloaded by a test tool).
@@ -29,6 +29,14 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# PDF exports (WeasyPrint) lay text out with Debian's Pango, in the system's fonts.
+pango:
+	@$(PYTHON) -c "import ctypes.util, sys; sys.exit(not ctypes.util.find_library('pangoft2-1.0'))" || { \
+	  echo "Installing Debian's Pango for PDF exports"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -42,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/onboarding.py
 	$(BIN)/python bench/incidents.py
 	$(BIN)/python bench/alerts.py
+	$(BIN)/python bench/records.py
 
 migrate: $(STAMP)
 	$(BIN)/haven migrate

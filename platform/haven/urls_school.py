@@ -15,5 +15,6 @@ urlpatterns = [
     path("settings/training/", include("tenants.training_urls")),
     path("settings/alerts/", include("safeguarding.alerts.settings_urls")),
     path("", include("safeguarding.alerts.urls")),
+    path("", include("safeguarding.records.urls")),
     path("", include("safeguarding.urls")),
 ]

@@ -375,3 +375,10 @@ def may_manage_school(viewer: Viewer) -> bool:
 def may_change_incident(viewer: Viewer) -> bool:
     """Re-categorise, change status or risk, hide names: DSLs only."""
     return viewer.is_admin
+
+
+def may_export(viewer: Viewer) -> bool:
+    """Records leave Haven (a chronology as PDF or CSV) only with the safeguarding team:
+    full + admin. A DSL whose session has not verified a second factor is held at
+    write-only (`viewer_for`), so is refused too."""
+    return viewer.is_admin

@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     CHRONOLOGY_VIEWED = "chronology_viewed", "Viewed a chronology"
     FILE_DOWNLOADED = "file_downloaded", "Downloaded a file"
     EXPORT = "export", "Exported records"
+    EXPORT_REFUSED = "export_refused", "Was refused an export"
     LOGIN = "login", "Signed in"
     LOGIN_FAILED = "login_failed", "Failed to sign in"
     LOGOUT = "logout", "Signed out"
