@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/incidents.py
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/records.py
+	$(BIN)/python bench/reports.py
 
 migrate: $(STAMP)
 	$(BIN)/haven migrate

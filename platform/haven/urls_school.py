@@ -16,5 +16,7 @@ urlpatterns = [
     path("settings/alerts/", include("safeguarding.alerts.settings_urls")),
     path("", include("safeguarding.alerts.urls")),
     path("", include("safeguarding.records.urls")),
+    path("", include("safeguarding.records.sar_urls")),
+    path("reports/", include("safeguarding.records.report_urls")),
     path("", include("safeguarding.urls")),
 ]

@@ -382,3 +382,11 @@ def may_export(viewer: Viewer) -> bool:
     full + admin. A DSL whose session has not verified a second factor is held at
     write-only (`viewer_for`), so is refused too."""
     return viewer.is_admin
+
+
+def may_see_reports(viewer: Viewer) -> bool:
+    """The school's reports, their CSVs and the governors' report: the safeguarding team and
+    SLT (full + admin, and full). Every figure in them is counted from `visible_incidents`,
+    so SLT's leave out what they may not read. A role held at write-only for want of a
+    second factor is refused, as it is everything else above write-only."""
+    return viewer.level in (Level.FULL_ADMIN, Level.FULL)

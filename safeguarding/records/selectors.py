@@ -5,8 +5,9 @@ chosen dates and categories applied, and other pupils' names redacted when asked
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from django.db.models import Exists, OuterRef, Q
@@ -25,6 +26,9 @@ from safeguarding.concerns.models import (
 )
 from safeguarding.concerns.names import hide_names
 from safeguarding.people.models import Pupil
+
+# Given every text an export holds, what to apply to each (subject access requests').
+Redactor = Callable[[list[str]], Callable[[str], str]]
 
 # What a linked pupil's name becomes, in the text and in the "about" line, when the person
 # exporting asks for other pupils' names to be hidden.
@@ -113,9 +117,16 @@ def chronology_for_export(
     filters: ExportFilters,
     *,
     school_name: str,
+    staff_as_initials: bool = False,
+    redactor: Redactor | None = None,
 ) -> ChronologyExport:
     """The pupil's chronology as an export holds it, limited to what the viewer may see.
-    Seven queries however long it is; six when every incident is about this pupil."""
+    Seven queries however long it is; six when every incident is about this pupil.
+
+    For a subject access request: staff named by initials alone rather than by full name
+    and initials; and a `redactor`, given every text the export holds (what incidents,
+    actions and changes say, and actions' details), says what to apply to each of them
+    before other pupils' names are hidden (so that it sees the names whole)."""
     roles = dict(LinkedPupil.objects.filter(pupil=pupil).values_list("incident_id", "role"))
     incidents = policy.visible_incidents(viewer).filter(Q(pupil=pupil) | Q(pk__in=list(roles)))
     if filters.date_from:
@@ -138,9 +149,11 @@ def chronology_for_export(
     ids = [row["pk"] for row in rows]
     labels = _labels(viewer, ids)
     others = _other_pupils(pupil, rows)
-    followups = _followups(viewer, ids)
+    followups = _followups(viewer, ids, staff_as_initials)
     statuses, risks = dict(Status.choices), dict(Risk.choices)
     role_names = dict(LinkedPupil.Role.choices)
+    if redactor is not None:
+        rows, followups = _redact_texts(redactor, rows, followups)
 
     exported = []
     for row in rows:
@@ -156,7 +169,7 @@ def chronology_for_export(
                 categories=tuple(labels[row["pk"]]),
                 status=statuses.get(row["status"], row["status"]),
                 risk=risks.get(row["risk"], "") if row["risk"] else "",
-                author=_name(row, "recorded_by"),
+                author=_name(row, "recorded_by", staff_as_initials),
                 text=hide_names(row["text"], named) if named else row["text"],
                 about=about,
                 role=role_names[roles[row["pk"]]] if about else "",
@@ -177,6 +190,24 @@ def chronology_for_export(
         generated_by=viewer.user.get_full_name(),
         generated_at=timezone.now(),
     )
+
+
+def _redact_texts(
+    redactor: Redactor, rows: list[dict], followups: dict[int, list[FollowUp]]
+) -> tuple[list[dict], dict[int, list[FollowUp]]]:
+    texts = [row["text"] for row in rows]
+    for entries in followups.values():
+        for f in entries:
+            texts += [f.text, *f.details]
+    redact = redactor(texts)
+    rows = [{**row, "text": redact(row["text"])} for row in rows]
+    redacted: dict[int, list[FollowUp]] = defaultdict(list)
+    for pk, entries in followups.items():
+        redacted[pk] = [
+            replace(f, text=redact(f.text), details=tuple(redact(d) for d in f.details))
+            for f in entries
+        ]
+    return rows, redacted
 
 
 @dataclass(frozen=True)
@@ -263,7 +294,9 @@ def _other_pupils(pupil: Pupil, rows: list[dict]) -> dict[int, list[Pupil]]:
     return others
 
 
-def _followups(viewer: Viewer, incident_ids: list[int]) -> dict[int, list[FollowUp]]:
+def _followups(
+    viewer: Viewer, incident_ids: list[int], staff_as_initials: bool
+) -> dict[int, list[FollowUp]]:
     """Each incident's actions and changes, oldest first."""
     found: dict[int, list[FollowUp]] = defaultdict(list)
     kinds = dict(Action.Kind.choices)
@@ -273,8 +306,7 @@ def _followups(viewer: Viewer, incident_ids: list[int]) -> dict[int, list[Follow
         .order_by("occurred_at", "pk")
         .values(
             "incident_id", "kind", "text", "occurred_at", "agency__name", "reference",
-            "due_date", "assignee__full_name", "assignee__email", "completion__completed_at",
-            *_author("recorded_by"),
+            "due_date", "completion__completed_at", *_author("assignee"), *_author("recorded_by"),
         )
     )  # fmt: skip
     for row in actions:
@@ -283,9 +315,9 @@ def _followups(viewer: Viewer, incident_ids: list[int]) -> dict[int, list[Follow
                 when=row["occurred_at"],
                 kind="action",
                 what=kinds.get(row["kind"], row["kind"]),
-                author=_name(row, "recorded_by"),
+                author=_name(row, "recorded_by", staff_as_initials),
                 text=row["text"],
-                details=_action_details(row),
+                details=_action_details(row, staff_as_initials),
             )
         )
     kinds = dict(IncidentChange.Kind.choices)
@@ -298,7 +330,7 @@ def _followups(viewer: Viewer, incident_ids: list[int]) -> dict[int, list[Follow
                 when=row["changed_at"],
                 kind="change",
                 what=kinds.get(row["kind"], row["kind"]),
-                author=_name(row, "changed_by"),
+                author=_name(row, "changed_by", staff_as_initials),
                 text=row["reason"],
             )
         )
@@ -307,13 +339,16 @@ def _followups(viewer: Viewer, incident_ids: list[int]) -> dict[int, list[Follow
     return found
 
 
-def _action_details(row: dict) -> tuple[str, ...]:
+def _action_details(row: dict, staff_as_initials: bool) -> tuple[str, ...]:
     details = []
     if row["agency__name"]:
         reference = f" (reference {row['reference']})" if row["reference"] else ""
         details.append(f"Agency: {row['agency__name']}{reference}")
     if row["assignee__email"]:
-        details.append(f"Assigned to {row['assignee__full_name'] or row['assignee__email']}")
+        if staff_as_initials:
+            details.append(f"Assigned to {_name(row, 'assignee', True)}")
+        else:
+            details.append(f"Assigned to {row['assignee__full_name'] or row['assignee__email']}")
     if row["due_date"]:
         details.append(f"Due {row['due_date']:%-d %B %Y}")
     if row["completion__completed_at"]:
@@ -326,8 +361,18 @@ def _author(field: str) -> tuple[str, str, str]:
     return f"{field}__full_name", f"{field}__email", f"{field}__staff_profile__initials"
 
 
-def _name(row: dict, field: str) -> str:
-    """A member of staff as an export names them: full name and initials."""
+def _name(row: dict, field: str, initials_only: bool = False) -> str:
+    """A member of staff as an export names them: full name and initials, or initials
+    alone (their own, else made from their name or, lacking one, their email's name)."""
     name = row[f"{field}__full_name"] or row[f"{field}__email"]
     initials = row[f"{field}__staff_profile__initials"]
+    if initials_only:
+        return initials or staff_initials(row[f"{field}__full_name"] or "", row[f"{field}__email"])
     return f"{name} ({initials})" if initials else name
+
+
+def staff_initials(full_name: str, email: str = "") -> str:
+    """Initials made from a name ("Robin Lead" gives "RL"), or from the part of an email
+    before the @ ("robin.lead@..." gives "RL") when there is no name."""
+    words = re.findall(r"[^\W\d_]+", full_name) or re.findall(r"[^\W\d_]+", email.split("@")[0])
+    return "".join(word[0] for word in words).upper() or "?"

@@ -127,30 +127,37 @@ def checked_filters(viewer: Viewer, choice: ExportChoice) -> ExportFilters:
     problems = Problems({name: list(messages) for name, messages in choice.errors.items()})
     if choice.format not in FORMATS:
         problems.add("format", "Choose PDF or CSV.")
-    today = timezone.localdate()
-    for name, day in (("date_from", choice.date_from), ("date_to", choice.date_to)):
-        if day is None:
-            continue
-        if day < EARLIEST:
-            problems.add(name, f"Choose a date on or after {EARLIEST:%-d %B %Y}.")
-        elif day > today:
-            problems.add(name, f"Choose a date no later than today, {today:%-d %B %Y}.")
-    end = choice.date_to or today
-    dates_valid = not (problems.errors.get("date_from") or problems.errors.get("date_to"))
-    if dates_valid and choice.date_from and choice.date_from > end:
-        problems.add(
-            "date_to", "The end date is before the start date: put the earlier date first."
-        )
+    check_period(problems, choice.date_from, choice.date_to)
     known = {category.pk for category in exportable_categories(viewer)}
     if any(pk not in known for pk in choice.category_ids):
         problems.add("categories", "Choose the categories from the list.")
     problems.raise_if_any()
     return ExportFilters(
         date_from=choice.date_from,
-        date_to=end,
+        date_to=choice.date_to or timezone.localdate(),
         category_ids=tuple(dict.fromkeys(choice.category_ids)),
         hide_other_pupils=choice.hide_other_pupils,
     )
+
+
+def check_period(
+    problems: Problems, date_from: datetime.date | None, date_to: datetime.date | None
+) -> None:
+    """Adds to `problems` (under date_from and date_to) a date before 1990 or after today,
+    or a start after the end (today, when there is none). Either date may be empty."""
+    today = timezone.localdate()
+    for name, day in (("date_from", date_from), ("date_to", date_to)):
+        if day is None:
+            continue
+        if day < EARLIEST:
+            problems.add(name, f"Choose a date on or after {EARLIEST:%-d %B %Y}.")
+        elif day > today:
+            problems.add(name, f"Choose a date no later than today, {today:%-d %B %Y}.")
+    dates_valid = not (problems.errors.get("date_from") or problems.errors.get("date_to"))
+    if dates_valid and date_from and date_from > (date_to or today):
+        problems.add(
+            "date_to", "The end date is before the start date: put the earlier date first."
+        )
 
 
 def _audit_id(pupil_id: int) -> int | None:

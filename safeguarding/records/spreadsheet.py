@@ -1,10 +1,13 @@
-"""A chronology as CSV for a spreadsheet: the PDF's rows, UTF-8 with a byte-order mark so
-that Excel reads it as such, and no cell that a spreadsheet would run as a formula."""
+"""A chronology (or a school report's table) as CSV for a spreadsheet: the PDF's rows,
+UTF-8 with a byte-order mark so that Excel reads it as such, and no cell that a spreadsheet
+would run as a formula."""
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 
@@ -78,3 +81,17 @@ def chronology_csv(export: ChronologyExport) -> bytes:
 
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def rows_csv(rows: Iterable[Sequence[object]]) -> bytes:
+    """Any table as CSV for a spreadsheet (a school report's, say): UTF-8 with a byte-order
+    mark, dates as ISO dates, every cell neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([neutralise(_text(cell)) for cell in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _text(cell: object) -> str:
+    return cell.isoformat() if isinstance(cell, datetime.date) else str(cell)
