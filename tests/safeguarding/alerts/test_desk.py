@@ -35,6 +35,7 @@ def test_only_dsls_have_a_desk(westleigh, school):
     page = signed_in(westleigh, school["dsl"]).get("/dsl/")
     assert page.status_code == 200
     assert b"DSL desk" in page.content
+    assert b'href="/subject-access-requests/"' in page.content
 
 
 def test_the_desk_shows_who_is_on_duty_and_says_so_out_of_hours(westleigh, school):
