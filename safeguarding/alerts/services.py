@@ -88,9 +88,9 @@ def _notify(
 
     audience = rule_audience(viewer, category_ids)
     duty = rota.Duty(in_hours=False, chain=())
-    settings = rota.school_rota(viewer)
+    school_rota = rota.school_rota(viewer)
     if audience.dsl_on_duty:
-        duty = rota.duty_at(settings, timezone.now())
+        duty = rota.duty_at(school_rota, timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             _alert_sql(),
@@ -108,7 +108,7 @@ def _notify(
                 "chain": list(duty.chain),
                 # A DSL who records it needs no one to acknowledge it.
                 "escalate": action is None and duty.in_hours and not viewer.is_admin,
-                "escalate_after": settings.escalate_after,
+                "escalate_after": school_rota.escalate_after,
                 "picked_ids": list(picked),
                 "picked_reasons": list(picked.values()),
                 "readers": sorted(policy.roles_reading(viewer, category_ids)),
