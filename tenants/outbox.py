@@ -85,10 +85,7 @@ def enqueue(*, kind: str, reference: int) -> OutboxMessage:
     outbox table is in the public schema, which the school's search path includes, so the
     row commits or rolls back with the caller's own rows. The same (kind, reference) twice
     is one message."""
-    if kind not in HANDLERS:
-        raise UnknownKind(f"No outbox handler is registered for {kind!r}.")
-    if not connection.in_atomic_block:
-        raise NotInSchoolTransaction("The outbox is written inside the caller's transaction.")
+    _check_writable(kind)
     message, created = OutboxMessage.objects.get_or_create(
         school=current_school(), kind=kind, reference=reference
     )
@@ -102,16 +99,20 @@ def enqueue_many(*, kind: str, references: list[int]) -> None:
     one task after the commit that delivers them all, whatever their number."""
     if not references:
         return
-    if kind not in HANDLERS:
-        raise UnknownKind(f"No outbox handler is registered for {kind!r}.")
-    if not connection.in_atomic_block:
-        raise NotInSchoolTransaction("The outbox is written inside the caller's transaction.")
+    _check_writable(kind)
     school = current_school()
     # New rows (an incident's fresh alerts): no conflict to allow for, and the ids come back.
     made = OutboxMessage.objects.bulk_create(
         [OutboxMessage(school=school, kind=kind, reference=ref) for ref in references]
     )
     queue_after_commit([message.pk for message in made])
+
+
+def _check_writable(kind: str) -> None:
+    if kind not in HANDLERS:
+        raise UnknownKind(f"No outbox handler is registered for {kind!r}.")
+    if not connection.in_atomic_block:
+        raise NotInSchoolTransaction("The outbox is written inside the caller's transaction.")
 
 
 def queue_after_commit(message_ids: list[int]) -> None:
@@ -248,7 +249,7 @@ def _queue_after_commit(message_ids: int | list[int]) -> None:
 
 def _queue_or_leave_to_sweep(message_ids: int | list[int]) -> None:
     global _REFUSED_AT
-    if _REFUSED_AT is not None and time.monotonic() - _REFUSED_AT < PUBLISH_BACKOFF.seconds:
+    if _REFUSED_AT is not None and time.monotonic() - _REFUSED_AT < PUBLISH_BACKOFF.total_seconds():
         logger.warning(
             "Outbox message %s was not queued (Redis refused a publish moments ago); the "
             "sweep will deliver it.",

@@ -367,6 +367,12 @@ def may_pass_on(viewer: Viewer, incident: Incident) -> bool:
 # Administration ---------------------------------------------------------------------------
 
 
+def is_dsl(viewer: Viewer) -> bool:
+    """A member of the safeguarding team by role (full + admin), whether or not this session
+    has verified a second factor: whose acknowledgement stops an alert's escalation."""
+    return viewer.role is not None and viewer.role.level == Level.FULL_ADMIN
+
+
 def may_manage_school(viewer: Viewer) -> bool:
     """Categories, agencies, roles and staff: the safeguarding team only."""
     return viewer.is_admin

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -107,7 +107,7 @@ def _notify(
                 "dsl_roles": dsl_role_ids(viewer),
                 "chain": list(duty.chain),
                 # A DSL who records it needs no one to acknowledge it.
-                "escalate": action is None and duty.in_hours and not viewer.is_admin,
+                "escalate": action is None and duty.in_hours and not policy.is_dsl(viewer),
                 "escalate_after": school_rota.escalate_after,
                 "picked_ids": list(picked),
                 "picked_reasons": list(picked.values()),
@@ -305,10 +305,11 @@ def cannot_otherwise_see(user: User, category_ids: Sequence[int]) -> bool:
     )
 
 
-def mark_read(*, user: User, notification_id: int, request=None) -> Notification:
+def mark_read(*, viewer: Viewer, notification_id: int, request=None) -> Notification:
     """Acknowledge a notification: the content was read. Its time is kept and audited; a
     second mark changes nothing. The need-to-know grant stays. A DSL who marks an alert
     read acknowledges the incident's escalation: no one else is pulled in."""
+    user = viewer.user
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update().filter(pk=notification_id, user=user).first()
@@ -318,7 +319,7 @@ def mark_read(*, user: User, notification_id: int, request=None) -> Notification
         if notification.read_at is None:
             notification.read_at = timezone.now()
             notification.save(update_fields=["read_at"])
-            acknowledge(incident_id=notification.incident_id, user=user)
+            acknowledge(incident_id=notification.incident_id, viewer=viewer)
             audit.record(
                 action=AuditAction.NOTIFICATION_READ,
                 actor=user,
@@ -330,22 +331,16 @@ def mark_read(*, user: User, notification_id: int, request=None) -> Notification
     return notification
 
 
-def acknowledge(*, incident_id: int, user: User) -> bool:
+def acknowledge(*, incident_id: int, viewer: Viewer) -> bool:
     """A DSL has seen the incident (marked its alert read, or acted on it): its escalation,
     if it has one still moving, stops. Anyone else's reading changes nothing."""
-    if not is_dsl(user):
+    if not policy.is_dsl(viewer):
         return False
     return bool(
         Escalation.objects.filter(incident_id=incident_id, acknowledged_at__isnull=True).update(
-            acknowledged_at=timezone.now(), acknowledged_by=user, due_at=None
+            acknowledged_at=timezone.now(), acknowledged_by=viewer.user, due_at=None
         )
     )
-
-
-def is_dsl(user: User) -> bool:
-    return StaffProfile.objects.filter(
-        user=user, user__is_active=True, role__level=Level.FULL_ADMIN
-    ).exists()
 
 
 def escalate_due(*, now: datetime.datetime | None = None) -> int:
@@ -356,8 +351,12 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
     many were moved."""
     now = now or timezone.now()
     due = Escalation.objects.filter(acknowledged_at__isnull=True, due_at__lte=now)
+    ids = list(due.order_by("due_at").values_list("pk", flat=True)[:ESCALATION_BATCH])
+    if not ids:
+        return 0
+    dsls, wait = _active_dsl_ids(), rota.escalate_after()
     moved = 0
-    for pk in due.order_by("due_at").values_list("pk", flat=True)[:ESCALATION_BATCH]:
+    for pk in ids:
         with transaction.atomic():
             escalation = (
                 due.select_for_update(skip_locked=True)
@@ -366,7 +365,7 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
                 .first()
             )
             if escalation is not None:
-                _move_on(escalation, now)
+                _move_on(escalation, now, dsls=dsls, wait=wait)
                 moved += 1
     return moved
 
@@ -374,14 +373,11 @@ def escalate_due(*, now: datetime.datetime | None = None) -> int:
 ESCALATION_BATCH = 500
 
 
-def _move_on(escalation: Escalation, now: datetime.datetime) -> None:
+def _move_on(
+    escalation: Escalation, now: datetime.datetime, *, dsls: set[int], wait: datetime.timedelta
+) -> None:
     from tenants import outbox
 
-    dsls = set(
-        StaffProfile.objects.filter(user__is_active=True, role__level=Level.FULL_ADMIN).values_list(
-            "user_id", flat=True
-        )
-    )
     incident = escalation.incident
     alerted = set(Notification.objects.filter(incident=incident).values_list("user_id", flat=True))
     chain = [pk for pk in escalation.chain if pk in dsls]
@@ -389,7 +385,7 @@ def _move_on(escalation: Escalation, now: datetime.datetime) -> None:
     if escalation.stage == 0 and following:
         recipients = following[:1]
         escalation.stage = 1
-        escalation.due_at = now + rota.escalate_after()
+        escalation.due_at = now + wait
     else:
         recipients = sorted(dsls - alerted - {incident.recorded_by_id})
         escalation.stage = 2
@@ -422,15 +418,16 @@ def remind_overdue(*, now: datetime.datetime | None = None) -> int:
         due_date__lt=today, completion__isnull=True, assignee__isnull=False
     ).select_related("assignee", "incident")
     written = 0
+    dsls = cache(_active_dsl_ids)  # asked once, and only if some action needs the DSLs
     for action in overdue.order_by("due_date", "pk")[:ESCALATION_BATCH]:
         with transaction.atomic():
             # One beat at a time per action: the lock makes "reminded yet?" a safe question.
             Action.objects.select_for_update().filter(pk=action.pk).first()
-            written += _remind(action, now)
+            written += _remind(action, now, dsls)
     return written
 
 
-def _remind(action: Action, now: datetime.datetime) -> int:
+def _remind(action: Action, now: datetime.datetime, dsls: Callable[[], set[int]]) -> int:
     from tenants import outbox
 
     reminders = Notification.objects.filter(action=action, reason=Notification.Reason.REMINDER)
@@ -442,7 +439,7 @@ def _remind(action: Action, now: datetime.datetime) -> int:
     elif dsls_reminded or waiting_on_assignee:
         return 0
     else:
-        recipients = sorted(_active_dsl_ids() - {action.assignee_id})
+        recipients = sorted(dsls() - {action.assignee_id})
     made = Notification.objects.bulk_create(
         Notification(
             user_id=pk,

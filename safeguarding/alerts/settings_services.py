@@ -264,8 +264,6 @@ def update_alert_rule(
 ) -> AlertRule:
     """Replace what a rule says. Alerts already sent stay as they were."""
     _require_dsl(viewer)
-    if not AlertRule.objects.filter(pk=_id(rule_id)).exists():
-        raise NotFound("No such alert rule.")
     audience = _checked_audience(
         category_id, role_ids, staff_ids, include_group_staff, include_dsl_on_duty
     )

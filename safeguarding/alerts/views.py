@@ -30,7 +30,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @school_view
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
-    services.mark_read(user=request.user, notification_id=pk, request=request)
+    services.mark_read(viewer=request.viewer, notification_id=pk, request=request)
     messages.success(request, "Marked as read.")
     return redirect("alerts:inbox")
 

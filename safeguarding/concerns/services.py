@@ -212,8 +212,8 @@ def add_action(
         alerts.notify_action(
             action=action, viewer=viewer, manual_user_ids=[user.pk for user in alerted]
         )
-        if viewer.is_admin:  # a DSL acting on it has seen it: its escalation stops
-            alerts.acknowledge(incident_id=incident.pk, user=viewer.user)
+        # A DSL acting on it has seen it: its escalation stops.
+        alerts.acknowledge(incident_id=incident.pk, viewer=viewer)
         _store(files, incident=incident, action=action, by=viewer.user, stored=stored)
     return action
 

@@ -90,10 +90,6 @@ class SubjectAccessRequest(models.Model):
         return self.status == self.Status.RELEASED
 
     @property
-    def deadline(self) -> datetime.date:
-        return statutory_deadline(self.received_on)
-
-    @property
     def filename(self) -> str:
         """The request's and the pupil's numbers, never a name."""
         return f"sar-{self.pk}-pupil-{self.pupil_id}.pdf"

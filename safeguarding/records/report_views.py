@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from safeguarding.errors import Invalid
 from safeguarding.records import report_services, reports
 from safeguarding.records.reports import ReportChoice, ReportFilters
-from safeguarding.records.services import Download
+from safeguarding.records.services import EARLIEST, Download
 from safeguarding.web import school_view
 
 
@@ -93,7 +93,7 @@ def _shown(filters: ReportFilters) -> ReportChoice:
 
 def _limits() -> dict[str, object]:
     return {
-        "earliest": reports.EARLIEST.isoformat(),
+        "earliest": EARLIEST.isoformat(),
         "min_concerns": reports.MIN_CONCERNS,
         "days": reports.DAYS,
     }

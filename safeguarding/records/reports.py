@@ -26,9 +26,10 @@ from safeguarding.concerns.taxonomy import Standard
 from safeguarding.display import hiding_names
 from safeguarding.errors import Problems
 from safeguarding.people.models import Group, Pupil, StaffProfile
+from safeguarding.records.selectors import start_of
+from safeguarding.records.services import check_period
 
 # Before this, a date is a slip of the keyboard (as for a chronology's export).
-EARLIEST = datetime.date(1990, 1, 1)
 # The charts go month by month: longer than this is not a report anyone reads.
 LONGEST_YEARS = 10
 MIN_CONCERNS = (2, 50)  # "N or more concerns", N from 2 to 50
@@ -114,13 +115,7 @@ def checked_filters(choice: ReportChoice) -> ReportFilters:
     for name in ("date_from", "date_to"):
         with problems.check(name):
             days[name] = parse_date(getattr(choice, name))
-        day = days.get(name)
-        if day is None:
-            continue
-        if day < EARLIEST:
-            problems.add(name, f"Choose a date on or after {EARLIEST:%-d %B %Y}.")
-        elif day > today:
-            problems.add(name, f"Choose a date no later than today, {today:%-d %B %Y}.")
+    check_period(problems, days.get("date_from"), days.get("date_to"))
     numbers = {}
     for name, (low, high), fallback, what in (
         ("min_concerns", MIN_CONCERNS, DEFAULT_MIN_CONCERNS, "number of concerns"),
@@ -134,11 +129,7 @@ def checked_filters(choice: ReportChoice) -> ReportFilters:
     if not problems.errors:
         end = days["date_to"] or today
         start = days["date_from"] or default_filters(end).date_from
-        if start > end:
-            problems.add(
-                "date_to", "The end date is before the start date: put the earlier date first."
-            )
-        elif start < _years_before(end, LONGEST_YEARS):
+        if start < _years_before(end, LONGEST_YEARS):
             problems.add(
                 "date_from",
                 f"Choose a period of at most {LONGEST_YEARS} years: "
@@ -259,8 +250,8 @@ def period_incidents(viewer: Viewer, filters: ReportFilters) -> QuerySet[Inciden
     return (
         policy.visible_incidents(viewer)
         .filter(
-            occurred_at__gte=_start_of(filters.date_from),
-            occurred_at__lt=_start_of(filters.date_to + datetime.timedelta(days=1)),
+            occurred_at__gte=start_of(filters.date_from),
+            occurred_at__lt=start_of(filters.date_to + datetime.timedelta(days=1)),
         )
         .order_by()
     )
@@ -658,10 +649,6 @@ def _natural(label: str) -> tuple:
     return tuple(
         int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", label)
     )
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _next_month(month: datetime.date) -> datetime.date:

@@ -130,10 +130,10 @@ def chronology_for_export(
     roles = dict(LinkedPupil.objects.filter(pupil=pupil).values_list("incident_id", "role"))
     incidents = policy.visible_incidents(viewer).filter(Q(pupil=pupil) | Q(pk__in=list(roles)))
     if filters.date_from:
-        incidents = incidents.filter(occurred_at__gte=_start_of(filters.date_from))
+        incidents = incidents.filter(occurred_at__gte=start_of(filters.date_from))
     if filters.date_to:
         incidents = incidents.filter(
-            occurred_at__lt=_start_of(filters.date_to + datetime.timedelta(days=1))
+            occurred_at__lt=start_of(filters.date_to + datetime.timedelta(days=1))
         )
     chosen = _with_subcategories(viewer, filters.category_ids)
     if chosen:
@@ -256,7 +256,8 @@ def _about(subject: Pupil, names_hidden: bool, hide_others: bool) -> str:
     return subject.initials if names_hidden else subject.full_name
 
 
-def _start_of(day: datetime.date) -> datetime.datetime:
+def start_of(day: datetime.date) -> datetime.datetime:
+    """The first instant of a day in the school's time zone."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 

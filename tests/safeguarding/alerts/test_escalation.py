@@ -120,7 +120,7 @@ def test_when_the_dsl_on_duty_marks_it_read_nothing_escalates(abbey, team):
         incident = _disclosure(team)
         boundary = Escalation.objects.get(incident=incident).due_at
         notification = Notification.objects.get(incident=incident, user=team["anne"])
-        services.mark_read(user=team["anne"], notification_id=notification.pk)
+        services.mark_read(viewer=verified_viewer(team["anne"]), notification_id=notification.pk)
         assert services.escalate_due(now=boundary + datetime.timedelta(hours=2)) == 0
         escalation = Escalation.objects.get(incident=incident)
         assert escalation.acknowledged_by == team["anne"] and escalation.due_at is None
@@ -138,7 +138,9 @@ def test_a_dsl_acting_on_the_incident_acknowledges_it(abbey, team):
 def test_someone_else_reading_it_does_not_stop_the_escalation(abbey, team):
     with abbey:
         incident = _disclosure(team)
-        assert not services.acknowledge(incident_id=incident.pk, user=team["teacher"])
+        assert not services.acknowledge(
+            incident_id=incident.pk, viewer=verified_viewer(team["teacher"])
+        )
         assert Escalation.objects.get(incident=incident).acknowledged_at is None
 
 
