@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 HANDLERS: dict[str, str] = {
     "notification_email": "safeguarding.alerts.delivery.email_notification",
     "alert_digest": "safeguarding.alerts.delivery.email_digest",
+    "retention_notice": "safeguarding.retention.delivery.email_notice",
+    "transfer_arrived": "safeguarding.transfers.delivery.email_transfer_alert",
 }
 
 MAX_ATTEMPTS = 8

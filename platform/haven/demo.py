@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import create_operator, create_user
@@ -25,7 +26,7 @@ from safeguarding.access.defaults import SAFEGUARDING_TEAM, TEACHERS
 from safeguarding.access.services import ensure_default_roles
 from safeguarding.alerts.models import AlertSettings, DutySlot
 from safeguarding.demo_data import generate
-from safeguarding.people.models import Group
+from safeguarding.people.models import Group, Pupil
 from safeguarding.people.services import create_staff_profile
 from tenants.models import School, Trust
 from tenants.services import create_trust, in_public_schema, onboard_school
@@ -88,7 +89,24 @@ def _onboard(slug: str, name: str, template: str, *, pupils: int, incidents: int
     with school:
         phase = "primary" if template == "primary" else "secondary"
         generate(pupils=pupils, incidents=incidents, phase=phase, seed=len(slug))
+        _former_pupils(count=2)
     return school
+
+
+def _former_pupils(*, count: int) -> None:
+    """A few pupils with concerns who have left and are past the retention rule (26, gone
+    two months), so that Retention has records to review in the demo."""
+    today = timezone.localdate()
+    chosen = list(
+        Pupil.objects.filter(incidents__isnull=False)
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)[:count]
+    )
+    Pupil.objects.filter(pk__in=chosen).update(
+        date_of_birth=datetime.date(today.year - 26, 1, 15),
+        leaving_date=today - datetime.timedelta(days=60),
+    )
 
 
 def _school_logins(config: Config, school: School) -> list[DemoLogin]:

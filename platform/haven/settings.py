@@ -63,6 +63,8 @@ TENANT_APPS = [
     "safeguarding.audit",
     "safeguarding.alerts",
     "safeguarding.records",
+    "safeguarding.transfers",
+    "safeguarding.retention",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -292,6 +294,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Overdue actions remind their assignee, then the DSLs; digests go out before school.
     "alerts-remind-overdue": {"task": "alerts.remind_overdue", "schedule": crontab(minute=5)},
     "alerts-digest": {"task": "alerts.send_digests", "schedule": crontab(hour=7, minute=0)},
+    # Confirmed purges run, then newly due records are listed for the DSLs (retention).
+    "retention-nightly": {"task": "retention.nightly", "schedule": crontab(hour=1, minute=15)},
 }
 # Publishing a task while Redis is down gives up within a second, so a request that queues
 # one after its commit (tenants.outbox) is not held up; the outbox sweep sends it later.

@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("safeguarding.records.urls")),
     path("", include("safeguarding.records.sar_urls")),
     path("reports/", include("safeguarding.records.report_urls")),
+    path("transfers/", include("safeguarding.transfers.urls")),
+    path("", include("safeguarding.retention.urls")),
     path("", include("safeguarding.urls")),
 ]

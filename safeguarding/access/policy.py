@@ -45,6 +45,7 @@ from safeguarding.concerns.models import (
     Category,
     Incident,
     IncidentCategory,
+    LinkedPupil,
 )
 from safeguarding.people.models import Pupil, PupilMembership, StaffMembership, StaffProfile
 
@@ -390,9 +391,46 @@ def may_export(viewer: Viewer) -> bool:
     return viewer.is_admin
 
 
+def may_handle_sar(viewer: Viewer) -> bool:
+    """A subject access request releases a child's whole file: as for exports, the
+    safeguarding team with a second factor verified."""
+    return viewer.is_admin
+
+
+def may_manage_retention(viewer: Viewer) -> bool:
+    """The retention rule, legal holds and what is purged: the safeguarding team, with a
+    second factor verified (as for exports), since a purge cannot be undone."""
+    return viewer.is_admin
+
+
 def may_see_reports(viewer: Viewer) -> bool:
     """The school's reports, their CSVs and the governors' report: the safeguarding team and
     SLT (full + admin, and full). Every figure in them is counted from `visible_incidents`,
     so SLT's leave out what they may not read. A role held at write-only for want of a
     second factor is refused, as it is everything else above write-only."""
     return viewer.level in (Level.FULL_ADMIN, Level.FULL)
+
+
+# Record transfers -------------------------------------------------------------------------
+
+
+def may_handle_transfers(viewer: Viewer) -> bool:
+    """Sending a child's file to another school, and accepting or rejecting one sent here:
+    the safeguarding team by role, with a second factor verified this session (the same
+    rule as exporting, since the file leaves or enters the school whole)."""
+    return is_dsl(viewer) and may_export(viewer)
+
+
+def may_read_transferred(viewer: Viewer) -> bool:
+    """The read-only copy of a file another school transferred here (KCSIE: kept apart
+    from the pupil's own chronology): the safeguarding team, verified, as above. Everyone
+    else is told there is no such page."""
+    return is_dsl(viewer) and may_export(viewer)
+
+
+def transferable_incidents(pupil: Pupil) -> QuerySet[Incident]:
+    """Everything in a pupil's file as a transfer moves it: every incident about them and
+    every one they are linked to, whatever its category. The file moves whole (KCSIE), by
+    the decision of a DSL who may read all of it (`may_handle_transfers`)."""
+    linked = LinkedPupil.objects.filter(pupil=pupil).values("incident_id")
+    return Incident.objects.filter(Q(pupil=pupil) | Q(pk__in=linked))

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from safeguarding.access import policy
 from safeguarding.alerts import selectors, services
 from safeguarding.errors import NotFound
+from safeguarding.transfers.selectors import desk_transfers
 from safeguarding.web import school_view
 from tenants import outbox
 
@@ -53,7 +54,16 @@ def daily_digest(request: HttpRequest) -> HttpResponse:
 def desk(request: HttpRequest) -> HttpResponse:
     if not policy.may_manage_school(request.viewer):
         raise NotFound("No such page.")
-    return render(request, "alerts/desk.html", {"desk": selectors.get_desk(request.viewer)})
+    waiting, sent = desk_transfers(request.viewer)
+    return render(
+        request,
+        "alerts/desk.html",
+        {
+            "desk": selectors.get_desk(request.viewer),
+            "transfers_waiting": waiting,
+            "transfers_sent": sent,
+        },
+    )
 
 
 @school_view

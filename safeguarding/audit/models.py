@@ -55,6 +55,27 @@ class AuditAction(models.TextChoices):
     TRAINING_SCHOOL_CREATED = "training_school_created", "Created the training school"
     NOTIFICATION_READ = "notification_read", "Marked an alert read"
     ALERT_SETTINGS_CHANGED = "alert_settings_changed", "Changed alert rules or the DSL rota"
+    TRANSFER_SENT = "transfer_sent", "Sent a child's file to another school"
+    TRANSFER_RESENT = "transfer_resent", "Sent a child's file again"
+    TRANSFER_VIEWED = "transfer_viewed", "Viewed a transfer of a child's file"
+    TRANSFER_ACCEPTED = "transfer_accepted", "Accepted a transferred file"
+    TRANSFER_REJECTED = "transfer_rejected", "Rejected a transferred file"
+    TRANSFER_FAILED = "transfer_failed", "A transfer of a child's file failed"
+    TRANSFER_RECEIPT_CONFIRMED = "transfer_receipt_confirmed", "Confirmed receipt of a file"
+    TRANSFER_REFUSED = "transfer_refused", "Was refused a transfer of a child's file"
+    TRANSFERRED_FILE_VIEWED = "transferred_file_viewed", "Viewed a transferred file"
+    TRANSFERRED_ATTACHMENT_DOWNLOADED = (
+        "transferred_attachment_downloaded",
+        "Downloaded a file from a transferred file",
+    )
+    TRANSFER_BUNDLE_DOWNLOADED = "transfer_bundle_downloaded", "Downloaded a transfer's bundle"
+    RETENTION_SETTINGS_CHANGED = "retention_settings_changed", "Changed the retention rule"
+    LEGAL_HOLD_PLACED = "legal_hold_placed", "Placed a legal hold on a pupil's records"
+    LEGAL_HOLD_RELEASED = "legal_hold_released", "Released a legal hold"
+    RETENTION_CONFIRMED = "retention_confirmed", "Confirmed records for purging"
+    RETENTION_CANCELLED = "retention_cancelled", "Withdrew a confirmation to purge"
+    RETENTION_KEPT = "retention_kept", "Kept records past their review date"
+    RETENTION_PURGED = "retention_purged", "Purged a pupil's records under the retention rule"
 
 
 class AuditEvent(models.Model):

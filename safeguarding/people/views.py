@@ -19,6 +19,7 @@ from safeguarding.concerns.forms import to_int
 from safeguarding.concerns.models import LinkedPupil
 from safeguarding.errors import NotFound
 from safeguarding.people.selectors import search_pupils, search_staff, staff_members
+from safeguarding.transfers.selectors import received_files
 from safeguarding.web import school_view
 
 
@@ -51,6 +52,8 @@ def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
             "chronology": concerns.pupil_chronology(viewer, pupil),
             "may_record": not pupil.is_archived,
             "may_read_audit": may_read_audit_log(viewer),
+            "may_transfer": policy.may_handle_transfers(viewer),
+            "received_files": received_files(viewer, pupil),
         },
     )
     # The page shows the chronology too: one event says both.

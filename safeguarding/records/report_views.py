@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 from safeguarding.errors import Invalid
 from safeguarding.records import report_services, reports
 from safeguarding.records.reports import ReportChoice, ReportFilters
-from safeguarding.records.services import EARLIEST, Download
-from safeguarding.web import school_view
+from safeguarding.records.services import EARLIEST
+from safeguarding.web import attachment, school_view
 
 
 @school_view
@@ -57,7 +57,7 @@ def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     download = report_services.export_report(
         viewer=viewer, slug=slug, filters=filters, request=request
     )
-    return _attachment(download)
+    return attachment(download)
 
 
 @school_view
@@ -75,7 +75,7 @@ def governors_pdf(request: HttpRequest) -> HttpResponse:
     download = report_services.governors_report(
         viewer=viewer, filters=filters, school_name=request.school.name, request=request
     )
-    return _attachment(download)
+    return attachment(download)
 
 
 def _form_again(request: HttpRequest, choice: ReportChoice, invalid: Invalid) -> HttpResponse:
@@ -97,11 +97,3 @@ def _limits() -> dict[str, object]:
         "min_concerns": reports.MIN_CONCERNS,
         "days": reports.DAYS,
     }
-
-
-def _attachment(download: Download) -> HttpResponse:
-    response = HttpResponse(download.content, content_type=download.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -1,5 +1,5 @@
 """Subject access requests: recorded as a draft, reviewed, released once and downloaded
-again, by the safeguarding team only (the same right as exporting); every step, and every
+again, by the safeguarding team only (policy.may_handle_sar); every step, and every
 refusal, in the audit log."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def refuse_unless_may_handle_sar(
     """NotPermitted, with the reason in words, for anyone outside the safeguarding team (or
     in it without a second factor this session); the attempt goes in the audit log first.
     The same answer whether or not the pupil or request exists."""
-    if policy.may_export(viewer):
+    if policy.may_handle_sar(viewer):
         return
     _refused(
         viewer=viewer,

@@ -15,8 +15,7 @@ from safeguarding.records import sar_services as services
 from safeguarding.records.models import RecordsSettings, Requester
 from safeguarding.records.sar_forms import STAFF_NAMES, new_choice, parse_sar
 from safeguarding.records.sar_selectors import MARKS, school_requests
-from safeguarding.records.services import Download
-from safeguarding.web import school_view
+from safeguarding.web import attachment, school_view
 
 
 @school_view
@@ -100,15 +99,13 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except Invalid as invalid:
         return _review(request, pk, errors=invalid.errors, status=400)
-    return _attachment(download)
+    return attachment(download)
 
 
 @school_view
 @require_GET
 def download(request: HttpRequest, pk: int) -> HttpResponse:
-    return _attachment(
-        services.download_released(viewer=request.viewer, sar_id=pk, request=request)
-    )
+    return attachment(services.download_released(viewer=request.viewer, sar_id=pk, request=request))
 
 
 def _list(
@@ -152,11 +149,3 @@ def _review(
         },
         status=status,
     )
-
-
-def _attachment(download: Download) -> HttpResponse:
-    response = HttpResponse(download.content, content_type=download.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -11,7 +11,7 @@ from safeguarding.errors import Invalid
 from safeguarding.records import services
 from safeguarding.records.forms import FORMATS, ExportChoice, parse_export
 from safeguarding.records.selectors import category_groups
-from safeguarding.web import school_view
+from safeguarding.web import attachment, school_view
 
 
 @school_view
@@ -33,11 +33,7 @@ def export_chronology(request: HttpRequest, pk: int) -> HttpResponse:
         except Invalid as invalid:
             errors = invalid.errors
         else:
-            response = HttpResponse(download.content, content_type=download.content_type)
-            response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
-            response["Cache-Control"] = "private, no-store"
-            response["X-Content-Type-Options"] = "nosniff"
-            return response
+            return attachment(download)
     else:
         services.refuse_unless_may_export(viewer=viewer, pupil_id=pk, request=request)
         choice, errors = ExportChoice(), {}

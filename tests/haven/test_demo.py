@@ -60,3 +60,14 @@ def test_the_demo_dsl_is_on_duty_with_the_deputy_next_and_escalation_after_two_m
         assert sorted(emails) == ["deputy@abbey.example", "dsl@abbey.example"]
         assert User.objects.get(pk=duty.chain[0]).email == "dsl@abbey.example"
         assert AlertSettings.current().escalate_after_minutes == 2
+
+
+def test_a_demo_school_has_former_pupils_for_the_dsl_to_review(abbey):
+    from haven.demo import _former_pupils
+    from safeguarding.demo_data import generate
+    from safeguarding.retention.services import list_due
+
+    with abbey:
+        generate(pupils=12, incidents=30, seed=3)
+        _former_pupils(count=2)
+        assert list_due() == 2

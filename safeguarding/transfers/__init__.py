@@ -1,0 +1,1 @@
+"""Record transfer: a child's safeguarding file sent to their next school (KCSIE)."""
