@@ -60,6 +60,7 @@ class AuditAction(models.TextChoices):
     TRANSFER_VIEWED = "transfer_viewed", "Viewed a transfer of a child's file"
     TRANSFER_ACCEPTED = "transfer_accepted", "Accepted a transferred file"
     TRANSFER_REJECTED = "transfer_rejected", "Rejected a transferred file"
+    TRANSFER_WITHDRAWN = "transfer_withdrawn", "Withdrew a transfer sent to another school"
     TRANSFER_FAILED = "transfer_failed", "A transfer of a child's file failed"
     TRANSFER_RECEIPT_CONFIRMED = "transfer_receipt_confirmed", "Confirmed receipt of a file"
     TRANSFER_REFUSED = "transfer_refused", "Was refused a transfer of a child's file"

@@ -159,7 +159,9 @@ class RetentionReview(models.Model):
         constraints = [
             models.UniqueConstraint(
                 "pupil_ref",
-                condition=Q(decision__in=["pending", "confirmed"]),
+                # Equalities, not IN: a schema cloned from the template rebuilds the index
+                # from its definition, and PostgreSQL prints an IN list back differently.
+                condition=Q(decision="pending") | Q(decision="confirmed"),
                 name="retention_one_open_review",
             ),
             models.CheckConstraint(

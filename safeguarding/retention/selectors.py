@@ -7,18 +7,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from safeguarding.concerns.models import Incident
+from safeguarding.concerns.models import Incident, LinkedPupil
 from safeguarding.people.models import Pupil
 from safeguarding.retention.models import Basis, LegalHold, RetentionReview, RetentionSettings
 
 RECENT_PURGES = 50
-
-
-def with_records() -> Q:
-    """A pupil with something to keep: incidents about them, or a file transferred in."""
-    return Q(Exists(Incident.objects.filter(pupil=OuterRef("pk")))) | Q(
-        Exists(transferred_records().filter(pupil=OuterRef("pk")))
-    )
 
 
 def transferred_records() -> QuerySet:
@@ -27,21 +20,45 @@ def transferred_records() -> QuerySet:
     return TransferredIncident.objects.all()
 
 
-def newly_due(rule: RetentionSettings, today: datetime.date) -> QuerySet[Pupil]:
-    """Pupils who have left, whose records passed the rule, with nothing open about them:
-    no legal hold, no review waiting, not kept until a later day."""
-    cutoff = rule.cutoff(today)
+def due_pupils(rule: RetentionSettings, today: datetime.date) -> QuerySet[Pupil]:
+    """Pupils who have left, whose records passed the school's rule, under no legal hold:
+    whether or not they have records left to purge."""
     due = Pupil.objects.filter(leaving_date__isnull=False, leaving_date__lte=today)
+    cutoff = rule.cutoff(today)
     if rule.basis == Basis.BIRTHDAY:
         due = due.filter(date_of_birth__lte=cutoff)
     else:
         due = due.filter(leaving_date__lte=cutoff)
     held = LegalHold.objects.filter(pupil=OuterRef("pk"), released_at__isnull=True)
+    return due.exclude(Exists(held))
+
+
+def purgeable_incidents(subject, due: QuerySet[Pupil]) -> QuerySet[Incident]:
+    """The incidents about `subject` (a pupil, or an OuterRef to one) that a purge may take:
+    those naming no other pupil who is not due too. An incident that also concerns a child
+    still within the rule, or under a hold, stays whole until that child is due."""
+    not_due = LinkedPupil.objects.filter(incident=OuterRef("pk")).exclude(
+        pupil__in=due.values("pk")
+    )
+    return Incident.objects.filter(pupil=subject).exclude(Exists(not_due))
+
+
+def newly_due(rule: RetentionSettings, today: datetime.date) -> QuerySet[Pupil]:
+    """Due pupils with something a purge would take (an incident, a transferred file, a
+    subject access request) and no review open or kept to a later day."""
+    from safeguarding.records.models import SubjectAccessRequest
+
+    due = due_pupils(rule, today)
+    something = (
+        Q(Exists(purgeable_incidents(OuterRef("pk"), due)))
+        | Q(Exists(transferred_records().filter(pupil=OuterRef("pk"))))
+        | Q(Exists(SubjectAccessRequest.objects.filter(pupil=OuterRef("pk"))))
+    )
     reviewed = RetentionReview.objects.filter(pupil_ref=OuterRef("pk")).filter(
         Q(decision__in=[RetentionReview.Decision.PENDING, RetentionReview.Decision.CONFIRMED])
         | Q(decision=RetentionReview.Decision.KEPT, keep_until__gt=today)
     )
-    return due.filter(with_records()).exclude(Exists(held)).exclude(Exists(reviewed)).order_by("pk")
+    return due.filter(something).exclude(Exists(reviewed)).order_by("pk")
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,10 @@ def active_hold(pupil_id: int) -> LegalHold | None:
     )
 
 
+def active_hold_by_id(hold_id: int) -> LegalHold | None:
+    return LegalHold.objects.filter(pk=hold_id, released_at__isnull=True).first()
+
+
 def visible_review(review_id: int) -> RetentionReview | None:
     """An open review with its pupil, for the confirmation page."""
     return (
@@ -111,6 +132,7 @@ class PurgeSummary:
     """What a purge of this pupil would remove, in numbers, for the confirmation page."""
 
     incidents: int
+    kept_incidents: int
     actions: int
     files: int
     transferred_incidents: int
@@ -118,15 +140,16 @@ class PurgeSummary:
     named_elsewhere: int
 
 
-def purge_summary(pupil: Pupil) -> PurgeSummary:
-    from safeguarding.concerns.models import Action, Attachment, LinkedPupil
+def purge_summary(pupil: Pupil, today: datetime.date) -> PurgeSummary:
+    from safeguarding.concerns.models import Action, Attachment
     from safeguarding.records.models import SubjectAccessRequest
 
-    own = Incident.objects.filter(pupil=pupil)
+    purgeable = purgeable_incidents(pupil, due_pupils(RetentionSettings.current(), today))
     return PurgeSummary(
-        incidents=own.count(),
-        actions=Action.objects.filter(incident__pupil=pupil).count(),
-        files=Attachment.objects.filter(incident__pupil=pupil).count(),
+        incidents=purgeable.count(),
+        kept_incidents=Incident.objects.filter(pupil=pupil).count() - purgeable.count(),
+        actions=Action.objects.filter(incident__in=purgeable).count(),
+        files=Attachment.objects.filter(incident__in=purgeable).count(),
         transferred_incidents=transferred_records().filter(pupil=pupil).count(),
         subject_access_requests=SubjectAccessRequest.objects.filter(pupil=pupil).count(),
         named_elsewhere=LinkedPupil.objects.filter(pupil=pupil)

@@ -24,7 +24,7 @@ from safeguarding.access.models import Level
 from safeguarding.access.policy import Viewer
 from safeguarding.audit import services as audit
 from safeguarding.audit.models import AuditAction
-from safeguarding.concerns.models import Action, Attachment, Incident
+from safeguarding.concerns.models import Action, Attachment, Incident, LinkedPupil
 from safeguarding.errors import Invalid, NotFound, NotPermitted, Problems
 from safeguarding.people.models import Pupil
 from safeguarding.retention import selectors
@@ -260,6 +260,12 @@ def place_hold(
         if LegalHold.objects.filter(pupil=pupil, released_at__isnull=True).exists():
             raise Invalid({"__all__": "This pupil's records are already under a legal hold."})
         hold = LegalHold.objects.create(pupil=pupil, reason=reason, placed_by=viewer.user)
+        # A confirmation given before the hold does not outlive it: after the hold, a DSL
+        # decides afresh.
+        for review in RetentionReview.objects.filter(
+            pupil=pupil, decision=RetentionReview.Decision.CONFIRMED
+        ):
+            _decide(review, viewer, RetentionReview.Decision.PENDING, request)
         audit.record(
             action=AuditAction.LEGAL_HOLD_PLACED,
             actor=viewer.user,
@@ -333,7 +339,11 @@ def purge_confirmed(*, today: datetime.date | None = None) -> int:
 
 def purge(review_id: int, *, today: datetime.date | None = None) -> bool:
     """Delete one child's records, in one transaction, if the review is still confirmed,
-    the pupil still due and under no hold. True when it purged."""
+    the pupil still due and under no hold. True when it purged.
+
+    An incident about the child that also names a pupil who is not due (still within the
+    rule, or under a hold) stays whole, and so does the child's row: the child is listed
+    again once that pupil is due too."""
     today = today or timezone.localdate()
     rule = RetentionSettings.current()
     with transaction.atomic():
@@ -344,22 +354,27 @@ def purge(review_id: int, *, today: datetime.date | None = None) -> bool:
         )
         if review is None:
             return False
+        # The pupil, then their transfers: the order transfers take them in too.
         pupil = Pupil.objects.select_for_update().filter(pk=review.pupil_id).first()
+        sending = list(OutgoingTransfer.objects.select_for_update().filter(pupil=review.pupil_id))
         if (
             pupil is None
+            or any(transfer.in_flight for transfer in sending)
             or LegalHold.objects.filter(pupil=pupil, released_at__isnull=True).exists()
         ):
             return False
         due_on = rule.due_on(date_of_birth=pupil.date_of_birth, leaving_date=pupil.leaving_date)
         if not pupil.is_archived or due_on is None or due_on > today:
-            # The rule changed, or the pupil came back: keep them until they are due again.
-            review.decision = RetentionReview.Decision.KEPT
-            review.keep_until = due_on if due_on and due_on > today else today
-            review.keep_reason = "No longer due under the school's retention rule."
-            review.save()
+            _keep_until_due(review, due_on, today)
             return False
 
-        incidents = list(Incident.objects.filter(pupil=pupil).values_list("pk", flat=True))
+        due = selectors.due_pupils(rule, today)
+        incidents = list(selectors.purgeable_incidents(pupil, due).values_list("pk", flat=True))
+        linked = set(
+            LinkedPupil.objects.filter(incident_id__in=incidents)
+            .exclude(pupil=pupil)
+            .values_list("pupil_id", flat=True)
+        )
         counts = {
             "incidents": len(incidents),
             "actions": Action.objects.filter(incident_id__in=incidents).count(),
@@ -369,19 +384,10 @@ def purge(review_id: int, *, today: datetime.date | None = None) -> bool:
             Attachment.objects.filter(incident_id__in=incidents).values_list("file", flat=True)
         )
         keys += TransferredFile.objects.filter(pupil=pupil).values_list("key", flat=True)
-        keys += OutgoingTransfer.objects.filter(pupil=pupil).values_list("bundle_key", flat=True)
+        keys += [transfer.bundle_key for transfer in sending]
         Purge.objects.create(pupil_id=pupil.pk, review=review)
+        _delete_incidents(incidents)
         with connection.cursor() as cursor:
-            for table in _BY_INCIDENT:
-                delete = sql.SQL("DELETE FROM {} WHERE incident_id = ANY(%s)")
-                cursor.execute(delete.format(sql.Identifier(table)), [incidents])
-            cursor.execute(
-                "DELETE FROM concerns_actioncompletion WHERE action_id IN "
-                "(SELECT id FROM concerns_action WHERE incident_id = ANY(%s))",
-                [incidents],
-            )
-            cursor.execute("DELETE FROM concerns_action WHERE incident_id = ANY(%s)", [incidents])
-            cursor.execute("DELETE FROM concerns_incident WHERE id = ANY(%s)", [incidents])
             cursor.execute(
                 "DELETE FROM records_subjectaccessrequest WHERE pupil_id = %s", [pupil.pk]
             )
@@ -389,20 +395,60 @@ def purge(review_id: int, *, today: datetime.date | None = None) -> bool:
         ForgottenFile.objects.bulk_create(
             [ForgottenFile(key=key) for key in keys if key], ignore_conflicts=True
         )
-        pupil_kept = _delete_pupil_if_unreferenced(pupil)
         RetentionReview.objects.filter(pk=review.pk).update(
             decision=RetentionReview.Decision.PURGED, purged_at=timezone.now(), **counts
         )
+        kept = Incident.objects.filter(pupil=pupil).count()
+        pupil_kept = _forget_former_pupil(pupil)
+        for other in Pupil.objects.filter(pk__in=linked):
+            _forget_former_pupil(other)
         audit.record(
             action=AuditAction.RETENTION_PURGED,
             actor_label="haven:retention",
             object_type=REVIEW,
             object_id=review.pk,
             pupil_id=review.pupil_ref,
-            detail={**counts, "confirmed_by": review.decided_by_id, "pupil_kept": pupil_kept},
+            detail={
+                **counts,
+                "incidents_kept": kept,
+                "confirmed_by": review.decided_by_id,
+                "pupil_kept": pupil_kept,
+            },
         )
         transaction.on_commit(forget_files)
     return True
+
+
+def _keep_until_due(review: RetentionReview, due_on, today: datetime.date) -> None:
+    """The rule changed, or the pupil came back: keep them until they are due again."""
+    review.decision = RetentionReview.Decision.KEPT
+    review.keep_until = due_on if due_on and due_on > today else today
+    review.keep_reason = "No longer due under the school's retention rule."
+    review.save()
+    audit.record(
+        action=AuditAction.RETENTION_KEPT,
+        actor_label="haven:retention",
+        object_type=REVIEW,
+        object_id=review.pk,
+        pupil_id=review.pupil_ref,
+        detail={"reason": "rule_changed"},
+    )
+
+
+def _delete_incidents(incidents: list[int]) -> None:
+    """What hangs off the incidents first, so the triggers can still find each incident
+    (and through it the child) while they check."""
+    with connection.cursor() as cursor:
+        for table in _BY_INCIDENT:
+            delete = sql.SQL("DELETE FROM {} WHERE incident_id = ANY(%s)")
+            cursor.execute(delete.format(sql.Identifier(table)), [incidents])
+        cursor.execute(
+            "DELETE FROM concerns_actioncompletion WHERE action_id IN "
+            "(SELECT id FROM concerns_action WHERE incident_id = ANY(%s))",
+            [incidents],
+        )
+        cursor.execute("DELETE FROM concerns_action WHERE incident_id = ANY(%s)", [incidents])
+        cursor.execute("DELETE FROM concerns_incident WHERE id = ANY(%s)", [incidents])
 
 
 def _delete_transferred(pupil: Pupil) -> None:
@@ -415,14 +461,29 @@ def _delete_transferred(pupil: Pupil) -> None:
     OutgoingTransfer.objects.filter(pupil=pupil).delete()
 
 
-def _delete_pupil_if_unreferenced(pupil: Pupil) -> bool:
-    """The pupil's own row goes with their records (guardians and groups with it), unless
-    another child's incident names them: that record keeps them. True when kept."""
-    LegalHold.objects.filter(pupil=pupil).delete()  # released ones; an active hold stops a purge
+def _forget_former_pupil(pupil: Pupil) -> bool:
+    """A pupil whose records a purge took goes too, guardians, groups and holds with them,
+    once nothing of theirs is left. If another child's incident still names them, only
+    their name stays (that record needs it): their parents, groups and flags go. If
+    incidents about them remain (they name a child not yet due), they stay as they are.
+    True when the row is kept."""
+    if (
+        not RetentionReview.objects.filter(
+            pupil=pupil, decision=RetentionReview.Decision.PURGED
+        ).exists()
+        or Incident.objects.filter(pupil=pupil).exists()
+    ):
+        return True
     try:
         with transaction.atomic():
             pupil.delete()
     except ProtectedError:
+        pupil.guardians.all().delete()
+        pupil.groups.clear()
+        Pupil.objects.filter(pk=pupil.pk).update(
+            year_group=None, form=None, cp_plan=False, cin=False, cla=False, sen="",
+            eal=False, fsm=False, pupil_premium=False, early_help=False,
+        )  # fmt: skip
         return True
     return False
 

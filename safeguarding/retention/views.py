@@ -97,7 +97,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         "retention/confirm.html",
         {
             "review": review,
-            "summary": selectors.purge_summary(review.pupil),
+            "summary": selectors.purge_summary(review.pupil, timezone.localdate()),
             "hold": selectors.active_hold(review.pupil_id),
             "errors": errors,
         },
@@ -145,7 +145,11 @@ def legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Legal hold placed: nothing of this pupil's will be purged.")
             return redirect("concerns:pupil", pk)
-    pupil = visible_pupil(viewer, pk)
+    return _hold_page(request, pk, errors=errors, reason=reason, status=400 if errors else 200)
+
+
+def _hold_page(request, pupil_id: int, *, errors, reason: str = "", status: int):
+    pupil = visible_pupil(request.viewer, pupil_id)
     return render(
         request,
         "retention/legal_hold.html",
@@ -155,7 +159,7 @@ def legal_hold(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "reason": reason,
         },
-        status=400 if errors else 200,
+        status=status,
     )
 
 
@@ -168,7 +172,9 @@ def release_hold(request: HttpRequest, pk: int) -> HttpResponse:
             viewer=request.viewer, hold_id=pk, reason=reason, request=request
         )
     except Invalid as invalid:
-        messages.error(request, " ".join(m for ms in invalid.errors.values() for m in ms))
-        return redirect("retention:overview")
+        hold = selectors.active_hold_by_id(pk)
+        if hold is None:
+            raise NotFound("No such legal hold.") from None
+        return _hold_page(request, hold.pupil_id, errors=invalid.errors, status=400)
     messages.success(request, "Legal hold released.")
     return redirect("concerns:pupil", hold.pupil_id)

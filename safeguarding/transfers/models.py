@@ -24,6 +24,8 @@ from django.utils import timezone
 # The KCSIE deadline: the file moves within 5 days of the move (calendar days, counted from
 # the day the child left or moves).
 DEADLINE_DAYS = 5
+# How far ahead a move may be, so that a Year 6 file can go in July for September.
+FURTHEST_AHEAD_DAYS = 120
 
 
 class Status(models.TextChoices):
@@ -32,6 +34,8 @@ class Status(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Failed"
+    # The sender took it back before it was accepted (sent to the wrong school, say).
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 IN_FLIGHT = (Status.PENDING, Status.VIEWED)
@@ -62,7 +66,7 @@ class OutgoingTransfer(models.Model):
     # Off the platform: what the sending DSL typed.
     to_name = models.CharField("Receiving school", max_length=200, blank=True)
     to_email = models.EmailField("Receiving school's email", blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
     moved_on = models.DateField()
     due_by = models.DateField()
     created_by = models.ForeignKey(
@@ -80,6 +84,7 @@ class OutgoingTransfer(models.Model):
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=1000, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     # Off the platform: the receipt token's SHA-256 (never the token) and the bundle's key
     # in this school's storage. The bundle's passphrase is never stored at all.
@@ -92,7 +97,9 @@ class OutgoingTransfer(models.Model):
         constraints = [
             models.UniqueConstraint(
                 "pupil",
-                condition=models.Q(status__in=IN_FLIGHT),
+                # Equalities, not IN: a school cloned from the template rebuilds the index
+                # from its definition, and PostgreSQL prints an IN list back differently.
+                condition=models.Q(status=Status.PENDING) | models.Q(status=Status.VIEWED),
                 name="transfers_one_in_flight_per_pupil",
             ),
             models.CheckConstraint(
@@ -131,20 +138,24 @@ def due_by(moved_on: datetime.date) -> datetime.date:
 class IncomingTransfer(models.Model):
     """A child's file another school on Haven sent here, waiting for a DSL, then accepted
     (copied into this school's schema) or rejected. Until then it holds only what a DSL needs
-    to decide: the child's name, date of birth and UPN, and how much the file holds."""
+    to decide: the child's name, date of birth and UPN, and how much the file holds.
+
+    A transfer that ends here without being accepted (rejected, failed, withdrawn by the
+    sender or closed there) keeps no trace of who the child was: the header is blanked (see
+    services._forget_child) and only the counts and dates stay, for the audit trail."""
 
     from_school = _school()
     sender_transfer_id = models.BigIntegerField()
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
     arrived_at = models.DateTimeField(default=timezone.now)
     moved_on = models.DateField()
     due_by = models.DateField()
-    legal_first_name = models.CharField(max_length=100)
-    legal_last_name = models.CharField(max_length=100)
+    legal_first_name = models.CharField(max_length=100, blank=True)
+    legal_last_name = models.CharField(max_length=100, blank=True)
     preferred_first_name = models.CharField(max_length=100, blank=True)
     preferred_last_name = models.CharField(max_length=100, blank=True)
-    date_of_birth = models.DateField()
-    upn = models.CharField("UPN", max_length=13)
+    date_of_birth = models.DateField(null=True, blank=True)
+    upn = models.CharField("UPN", max_length=13, blank=True)
     incident_count = models.PositiveIntegerField(default=0)
     action_count = models.PositiveIntegerField(default=0)
     file_count = models.PositiveIntegerField(default=0)
@@ -167,6 +178,7 @@ class IncomingTransfer(models.Model):
     rejected_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=1000, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-arrived_at", "-pk"]
@@ -188,16 +200,29 @@ class IncomingTransfer(models.Model):
         return self.status in IN_FLIGHT
 
     @property
+    def forgotten(self) -> bool:
+        """The child's header was blanked: the transfer ended here without being accepted."""
+        return not (self.legal_first_name or self.legal_last_name or self.upn)
+
+    @property
     def full_name(self) -> str:
+        if self.forgotten:
+            return FORGOTTEN
         first = self.preferred_first_name or self.legal_first_name
         last = self.preferred_last_name or self.legal_last_name
         return f"{first} {last}"
 
     @property
     def initials(self) -> str:
+        if self.forgotten:
+            return FORGOTTEN
         first = self.preferred_first_name or self.legal_first_name
         last = self.preferred_last_name or self.legal_last_name
         return f"{first[:1]}{last[:1]}".upper()
+
+
+# What a closed transfer shows where the child's name was.
+FORGOTTEN = "(not kept)"
 
 
 class TransferAlert(models.Model):

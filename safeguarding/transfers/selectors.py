@@ -169,6 +169,14 @@ def sender_file(transfer: OutgoingTransfer) -> SenderFile:
     return SenderFile(pupil=pupil, incidents=incidents, files=read_files(own, named_by_incident))
 
 
+def own_files(pupil: Pupil, incident_ids: set[int]) -> list[FileAttachment]:
+    """The files of these incidents about the pupil, other pupils linked to each hidden in
+    the files' names as `sender_file` hides them: for the off-platform bundle's FILES.txt."""
+    others, _, _ = _people(pupil, [{"pk": pk, "pupil_id": pupil.pk} for pk in incident_ids])
+    named = {pk: [_Redacted.of(other) for other in others[pk]] for pk in incident_ids}
+    return read_files(incident_ids, named)
+
+
 def read_files(
     incident_ids: set[int], named: dict[int, list] | None = None
 ) -> list[FileAttachment]:
@@ -313,6 +321,8 @@ def clock_for(
         return Clock("rejected: not received", False)
     if transfer.status == TransferStatus.FAILED:
         return Clock("failed: not received", True)
+    if transfer.status == TransferStatus.WITHDRAWN:
+        return Clock("withdrawn: not received", False)
     days = (transfer.due_by - today).days
     if days > 1:
         return Clock(f"due in {days} days", False)
@@ -432,9 +442,21 @@ def transferred_attachment(viewer: Viewer, file_id: int) -> TransferredFile:
     return found
 
 
-def has_pupil_with_upn(upn: str) -> bool:
-    """Whether accepting would add to an existing pupil's record rather than a new one."""
-    return Pupil.objects.filter(upn=upn).exists()
+@dataclass(frozen=True)
+class Match:
+    """Whom accepting an arrival would file it under, for the DSL to see before accepting:
+    the pupil here with its UPN (on roll or a leaver), or None for a new pupil. A pupil with
+    the UPN and another date of birth may be another child: accepting is refused."""
+
+    pupil: Pupil | None
+    date_of_birth_differs: bool
+
+
+def receiving_match(incoming: IncomingTransfer) -> Match:
+    pupil = Pupil.objects.filter(upn=incoming.upn).first() if incoming.upn else None
+    if pupil is None:
+        return Match(pupil=None, date_of_birth_differs=False)
+    return Match(pupil=pupil, date_of_birth_differs=pupil.date_of_birth != incoming.date_of_birth)
 
 
 def destinations(current_school_id: int) -> QuerySet:

@@ -1,6 +1,7 @@
-"""Writes for record transfers: sending a child's file (to a school on Haven, or as an
-encrypted bundle to one that is not), sending it again, opening, accepting and rejecting
-it at the receiving school, and the receipt link. Every step and every refusal is audited.
+"""Writes for record transfers: sending a child's file (checked, then confirmed; to a school
+on Haven, or as an encrypted bundle to one that is not), sending it again or withdrawing it,
+opening, accepting and rejecting it at the receiving school, and the receipt link. Every step
+and every refusal is audited; rows are locked in one order (LOCK ORDER, below).
 
 Crossing schools happens here and only for a transfer: sending writes the arrival into the
 receiving school's schema; accepting reads the sender's schema for that one transfer (the
@@ -44,6 +45,7 @@ from safeguarding.text import clean_text
 from safeguarding.transfers import selectors
 from safeguarding.transfers.forms import OFF_PLATFORM, ON_PLATFORM, TransferChoice
 from safeguarding.transfers.models import (
+    FURTHEST_AHEAD_DAYS,
     IN_FLIGHT,
     IncomingTransfer,
     OutgoingTransfer,
@@ -128,21 +130,31 @@ def pupil_to_send(*, viewer: Viewer, pupil_id: int, request: HttpRequest | None 
 # Sending -------------------------------------------------------------------------------------
 
 
-def send_transfer(
+@dataclass(frozen=True)
+class Checked:
+    """A transfer that may be sent, for the page that asks the DSL to confirm it: the
+    child, and the school on Haven (None off it) with its name as the page shows it."""
+
+    pupil: Pupil
+    to_school: School | None
+    destination: str
+
+
+def check_transfer(
     *,
     viewer: Viewer,
     pupil_id: int,
     choice: TransferChoice,
     request: HttpRequest | None = None,
-) -> Sent:
-    """Send the pupil's file: to a school on Haven (its DSLs are alerted) or, as an encrypted
-    bundle with a receipt link, to a school that is not.
+) -> Checked:
+    """Whether the pupil's file may be sent as chosen, without sending anything: the first
+    step, whose answer is the page naming the child and the school to confirm.
 
     - NotPermitted (audited) without the right; NotFound (audited) for no such pupil;
     - Invalid, every problem at once (audited, nothing created): no destination; a school
-      that is not on Haven, not active, a training copy or this school; a move date in the
-      future, before 1990 or before the child was born; another transfer of this child
-      still in flight.
+      that is not on Haven, not active, a training copy or this school; a move date more
+      than FURTHEST_AHEAD_DAYS ahead, before 1990 or before the child was born; another
+      transfer of this child still in flight.
     """
     pupil = pupil_to_send(viewer=viewer, pupil_id=pupil_id, request=request)
     here = connection.tenant
@@ -156,6 +168,26 @@ def send_transfer(
         _refused(request=request, viewer=viewer, object_type="pupil", object_id=pupil.pk,
                  pupil_id=pupil.pk, reasons=reasons)  # fmt: skip
         problems.raise_if_any()
+    return Checked(
+        pupil=pupil,
+        to_school=to_school,
+        destination=to_school.name if to_school is not None else choice.to_name,
+    )
+
+
+def send_transfer(
+    *,
+    viewer: Viewer,
+    pupil_id: int,
+    choice: TransferChoice,
+    request: HttpRequest | None = None,
+) -> Sent:
+    """Send the pupil's file, once the DSL has confirmed the destination (`check_transfer`,
+    whose checks are made again here): to a school on Haven (its DSLs are alerted) or, as
+    an encrypted bundle with a receipt link, to a school that is not. Raises as
+    `check_transfer` does."""
+    checked = check_transfer(viewer=viewer, pupil_id=pupil_id, choice=choice, request=request)
+    pupil, to_school = checked.pupil, checked.to_school
     try:
         if to_school is not None:
             return Sent(_send_on_platform(viewer, pupil, to_school, choice, request))
@@ -238,7 +270,7 @@ def _new_bundle(
         viewer, transfer.pupil, ExportFilters(hide_other_pupils=True), school_name=school.name
     )
     own = {row.pk for row in export.incidents if not row.about}
-    files = selectors.read_files(own)
+    files = selectors.own_files(transfer.pupil, own)
     token, passphrase = secrets.token_urlsafe(32), new_passphrase()
     content = build_bundle(
         passphrase=passphrase,
@@ -246,7 +278,10 @@ def _new_bundle(
         files=files,
         receipt=_receipt_text(school, transfer, token),
     )
-    key = default_storage.save(f"transfers/{uuid.uuid4().hex}.zip", ContentFile(content))
+    key = default_storage.save(
+        f"transfers/{uuid.uuid4().hex}.zip",
+        _named(content, f"transfer-{transfer.pk}.zip", "application/zip"),
+    )
     stored.append(key)
     transfer.token_sha256 = token_digest(token)
     transfer.bundle_key = key
@@ -316,18 +351,15 @@ def _resend_on_platform(viewer: Viewer, transfer: OutgoingTransfer, request) -> 
             {NON_FIELD: f"{to_school.name} is not active on Haven now, so its DSLs cannot be "
                         "alerted. Send the file another way."}
         )  # fmt: skip
+    changed = Invalid({NON_FIELD: "This transfer changed meanwhile: open it again."})
     with transaction.atomic():
-        locked = selectors.outgoing_transfer(transfer.pk, lock=True)
-        if not locked.in_flight:
-            raise Invalid({NON_FIELD: "This transfer changed meanwhile: open it again."})
+        # The receiver's row first, as every path does (see LOCK ORDER).
         with to_school:
-            incoming = (
-                IncomingTransfer.objects.select_for_update()
-                .filter(from_school=here, sender_transfer_id=locked.pk)
-                .first()
-            )
-            if incoming is None or not incoming.in_flight:
-                raise Invalid({NON_FIELD: "This transfer changed meanwhile: open it again."})
+            incoming = _lock_arrival(from_school=here, sender_transfer_id=transfer.pk)
+        locked = selectors.outgoing_transfer(transfer.pk, lock=True)
+        if incoming is None or not incoming.in_flight or not locked.in_flight:
+            raise changed
+        with to_school:
             alerted = _alert_dsls(incoming)
         _count_sending(locked)
         _audit_in_order(
@@ -337,6 +369,67 @@ def _resend_on_platform(viewer: Viewer, transfer: OutgoingTransfer, request) -> 
                                         {"from_school": here.pk, "alerted": alerted})),
         )  # fmt: skip
     return locked
+
+
+def withdraw_transfer(
+    *, viewer: Viewer, transfer_id: int, request: HttpRequest | None = None
+) -> OutgoingTransfer:
+    """Take back a transfer not yet received (sent to the wrong school, say): withdrawn at
+    both schools, audited at both. On Haven the receiving school's row keeps no trace of
+    the child and leaves its DSLs' desk; off it, the receipt link stops working and the
+    bundle is deleted. The child's file may then be sent again, to the right school.
+
+    Scoped by the pair (this school, transfer id): a transfer of another school is not
+    found. Invalid (audited) for one already received, rejected, failed or withdrawn.
+    """
+    transfer = _outgoing(viewer, transfer_id, request)
+    here, to_school = connection.tenant, transfer.to_school
+    try:
+        with transaction.atomic():
+            incoming = None
+            if to_school is not None:
+                # The receiver's row first, as every path does (see LOCK ORDER).
+                with to_school:
+                    incoming = _lock_arrival(from_school=here, sender_transfer_id=transfer.pk)
+            locked = selectors.outgoing_transfer(transfer.pk, lock=True)
+            if not locked.in_flight:
+                raise _NotInFlight(locked)
+            now = timezone.now()
+            locked.status, locked.withdrawn_at = Status.WITHDRAWN, now
+            fields = ["status", "withdrawn_at"]
+            old_bundle = locked.bundle_key
+            if not locked.on_platform:
+                locked.token_sha256, locked.bundle_key, locked.bundle_sha256 = "", "", ""
+                fields += ["token_sha256", "bundle_key", "bundle_sha256"]
+                transaction.on_commit(lambda: _delete_quietly([old_bundle]))
+            locked.save(update_fields=fields)
+            detail = {"kind": locked.kind}
+            events = [(here, _outgoing_event(AuditAction.TRANSFER_WITHDRAWN, viewer.user, locked,
+                                             request, detail))]  # fmt: skip
+            if incoming is not None and incoming.in_flight:
+                incoming.status, incoming.withdrawn_at = Status.WITHDRAWN, now
+                with to_school:
+                    _forget_child(incoming, "status", "withdrawn_at")
+                withdrawn = _incoming_event(
+                    AuditAction.TRANSFER_WITHDRAWN, incoming, {"from_school": here.pk}
+                )
+                events.append((to_school, withdrawn))
+            _audit_in_order(*events)
+    except _NotInFlight as closed:
+        _refused(request=request, viewer=viewer, object_type=OUTGOING, object_id=transfer.pk,
+                 pupil_id=transfer.pupil_id,
+                 reasons=[f"withdraw_{closed.transfer.status}"])  # fmt: skip
+        if closed.transfer.status == Status.ACCEPTED:
+            message = "This file has been received, so it cannot be withdrawn."
+        else:
+            message = "This transfer is closed already: there is nothing to withdraw."
+        raise Invalid({NON_FIELD: message}) from None
+    return locked
+
+
+class _NotInFlight(Exception):
+    def __init__(self, transfer: OutgoingTransfer) -> None:
+        self.transfer = transfer
 
 
 def _count_sending(transfer: OutgoingTransfer) -> None:
@@ -375,30 +468,51 @@ def open_outgoing(
 
 # Receiving ------------------------------------------------------------------------------------
 
+# LOCK ORDER. Every path that locks rows of a transfer at both schools takes them in one
+# order, so that two DSLs acting at once (one sending again or withdrawing, the other
+# opening, accepting or rejecting) wait for each other instead of deadlocking:
+#   1. the receiving school's IncomingTransfer row (`_lock_arrival`, `_still_waiting`);
+#   2. the sending school's Pupil row (sending, accepting, confirming a receipt link);
+#   3. the sending school's OutgoingTransfer row;
+#   4. last, the audit logs, in the order of the schools' ids (`_audit_in_order`).
+# A path may skip a step, never go back to an earlier one. Sending inserts rows 3 and 1
+# after locking 2; nobody else can hold a row that does not exist yet.
+
+
+def _lock_arrival(**filters) -> IncomingTransfer | None:
+    """On the receiving school's schema: the arrival matching `filters`, locked (step 1)."""
+    return IncomingTransfer.objects.select_for_update(of=("self",)).filter(**filters).first()
+
 
 def open_incoming(
     *, viewer: Viewer, incoming_id: int, request: HttpRequest | None = None
 ) -> IncomingTransfer:
     """A transfer sent here, for a DSL to decide on. The first opening marks it viewed here
-    and at the sending school; every opening is audited."""
+    and at the sending school; every opening is audited. One the sending school has closed
+    meanwhile is closed here too, keeping no trace of the child. NotFound (audited) for one
+    the sending school's records do not address to this school."""
     incoming = _incoming(viewer, incoming_id, request)
     here = connection.tenant
-    with transaction.atomic():
+    with _refusing_if_not_addressed_here(viewer, request, incoming.pk), transaction.atomic():
         incoming = selectors.incoming_transfer(incoming.pk, lock=True)
+        sender, now, outgoing = incoming.from_school, timezone.now(), None
+        if incoming.in_flight:
+            with sender:
+                outgoing = _sender_side(incoming, here)
+            if not outgoing.in_flight:
+                _close_superseded(incoming, now)
         first = incoming.status == Status.PENDING
         events = [(here, _incoming_event(
             AuditAction.TRANSFER_VIEWED, incoming, {"first": first}, actor=viewer.user,
             request=request))]  # fmt: skip
         if first:
-            now = timezone.now()
             incoming.status, incoming.viewed_at = Status.VIEWED, now
             incoming.save(update_fields=["status", "viewed_at"])
-            with incoming.from_school:
-                changed = OutgoingTransfer.objects.filter(
-                    pk=incoming.sender_transfer_id, to_school_id=here.pk, status=Status.PENDING,
-                ).update(status=Status.VIEWED, viewed_at=now)  # fmt: skip
-            if changed:
-                events.append((incoming.from_school, _receipt_event(
+            if outgoing.status == Status.PENDING:
+                with sender:
+                    outgoing.status, outgoing.viewed_at = Status.VIEWED, now
+                    outgoing.save(update_fields=["status", "viewed_at"])
+                events.append((sender, _receipt_event(
                     AuditAction.TRANSFER_VIEWED, incoming, viewer.user, here=here)))  # fmt: skip
         _audit_in_order(*events)
     return incoming
@@ -409,54 +523,68 @@ def accept_incoming(
 ) -> IncomingTransfer:
     """Accept a transfer sent here: in one transaction, the sender's file of that child is
     read (on the sender's schema, for this transfer only), copied here read-only under the
-    pupil with the same UPN (added, admitted today, if there is none), the receipt written
-    back to the sender (accepted, archived; their pupil marked as left), and both schools'
-    audit logs written.
+    pupil with the same UPN and date of birth (added, admitted today, if no pupil has the
+    UPN), the receipt written back to the sender (accepted, archived; their pupil marked as
+    left), and both schools' audit logs written.
 
     - NotPermitted (audited) without the right; NotFound (audited) for a transfer that is
-      not this school's;
-    - Invalid (audited) for one already accepted, rejected or failed, or one the sender has
-      since replaced or closed: nothing is copied;
+      not this school's, here or in the sending school's records;
+    - Invalid (audited), nothing copied: for one already accepted, rejected, failed or
+      withdrawn; for one the sender has since replaced or closed (closed here too, keeping
+      no trace of the child); and when a pupil here has the UPN but another date of birth
+      (the file is not attached to what may be another child: the schools must check);
     - TransferFailed when the copy cannot be made (storage unreachable, a file not as
       recorded): nothing lands; both schools see it failed, and the sender can send again.
     """
     incoming = _incoming(viewer, incoming_id, request)
     here = connection.tenant
     stored: list[str] = []
+    superseded = False
     try:
-        with _refusing_if_not_waiting(viewer, request), transaction.atomic():
+        with (
+            _refusing_if_not_waiting(viewer, request),
+            _refusing_if_not_addressed_here(viewer, request, incoming.pk),
+            transaction.atomic(),
+        ):
             incoming = _still_waiting(incoming.pk)
+            match = selectors.receiving_match(incoming)
+            if match.date_of_birth_differs:
+                raise _WrongChild
             sender = incoming.from_school
             with sender:
-                outgoing = _sender_side(incoming, here)
-                waiting = outgoing is not None and outgoing.in_flight
-                file = selectors.sender_file(outgoing) if waiting else None
-            if file is None:
-                raise _Superseded
-            pupil = _receiving_pupil(incoming)
-            counts = _copy(file, incoming, pupil, stored)
+                outgoing = _sender_side(incoming, here, with_pupil=True)
+                file = selectors.sender_file(outgoing) if outgoing.in_flight else None
             now = timezone.now()
-            incoming.status, incoming.accepted_at = Status.ACCEPTED, now
-            incoming.accepted_by, incoming.pupil = viewer.user, pupil
-            incoming.save(update_fields=["status", "accepted_at", "accepted_by", "pupil"])
-            with sender:
-                _write_receipt(
-                    outgoing, name=viewer.user.get_full_name() or viewer.user.email,
-                    school=here.name, now=now,
+            if file is None:
+                _close_superseded(incoming, now)
+                superseded = True
+            else:
+                pupil = match.pupil or _new_pupil(incoming)
+                counts = _copy(file, incoming, pupil, stored)
+                incoming.status, incoming.accepted_at = Status.ACCEPTED, now
+                incoming.accepted_by, incoming.pupil = viewer.user, pupil
+                incoming.save(update_fields=["status", "accepted_at", "accepted_by", "pupil"])
+                with sender:
+                    _write_receipt(
+                        outgoing, name=viewer.user.get_full_name() or viewer.user.email,
+                        school=here.name, now=now,
+                    )  # fmt: skip
+                _audit_in_order(
+                    (here, _incoming_event(AuditAction.TRANSFER_ACCEPTED, incoming,
+                                           {"from_school": sender.pk, **counts},
+                                           actor=viewer.user, request=request, pupil=pupil.pk)),
+                    (sender, _receipt_event(AuditAction.TRANSFER_ACCEPTED, incoming,
+                                            viewer.user, here=here,
+                                            pupil_id=outgoing.pupil_id)),
                 )  # fmt: skip
-            _audit_in_order(
-                (here, _incoming_event(AuditAction.TRANSFER_ACCEPTED, incoming,
-                                       {"from_school": sender.pk, **counts},
-                                       actor=viewer.user, request=request, pupil=pupil.pk)),
-                (sender, _receipt_event(AuditAction.TRANSFER_ACCEPTED, incoming, viewer.user,
-                                        here=here, pupil_id=outgoing.pupil_id)),
-            )  # fmt: skip
-    except _Superseded:
+    except _WrongChild:
         _refused(request=request, viewer=viewer, object_type=INCOMING, object_id=incoming.pk,
-                 reasons=["superseded"])  # fmt: skip
+                 reasons=["date_of_birth_differs"])  # fmt: skip
         raise Invalid(
-            {NON_FIELD: "The sending school has closed or replaced this transfer, so it "
-                        "cannot be accepted. Nothing was copied."}
+            {NON_FIELD: "A pupil here has this UPN but a different date of birth, so the file "
+                        "was not added to their records: nothing was copied. Check the UPN and "
+                        f"date of birth with {incoming.from_school.name}, correct whichever is "
+                        "wrong, then accept the file, or reject it if the child is not yours."}
         ) from None  # fmt: skip
     except _COPY_ERRORS as error:
         _delete_quietly(stored)
@@ -469,11 +597,18 @@ def accept_incoming(
     except BaseException:
         _delete_quietly(stored)
         raise
+    if superseded:
+        _refused(request=request, viewer=viewer, object_type=INCOMING, object_id=incoming.pk,
+                 reasons=["superseded"])  # fmt: skip
+        raise Invalid(
+            {NON_FIELD: "The sending school has closed or replaced this transfer, so it "
+                        "cannot be accepted. Nothing was copied."}
+        )  # fmt: skip
     return incoming
 
 
-class _Superseded(Exception):
-    pass
+class _WrongChild(Exception):
+    """A pupil here has the transfer's UPN and another date of birth."""
 
 
 def reject_incoming(
@@ -484,63 +619,77 @@ def reject_incoming(
     request: HttpRequest | None = None,
 ) -> IncomingTransfer:
     """Reject a transfer sent here, with a reason the sending DSL reads (a child who is not
-    ours, say). Invalid without a reason, or for one no longer waiting."""
+    ours, say); the child's details are not kept here. Invalid without a reason, or for one
+    no longer waiting; NotFound (audited) for one the sending school's records do not
+    address to this school."""
     incoming = _incoming(viewer, incoming_id, request)
     problems = Problems()
     with problems.check("reason"):
         reason = clean_text(reason, label="reason", limit=REASON_LIMIT)
     problems.raise_if_any()
     here = connection.tenant
-    with _refusing_if_not_waiting(viewer, request), transaction.atomic():
+    with (
+        _refusing_if_not_waiting(viewer, request),
+        _refusing_if_not_addressed_here(viewer, request, incoming.pk),
+        transaction.atomic(),
+    ):
         incoming = _still_waiting(incoming.pk)
+        sender = incoming.from_school
+        with sender:
+            outgoing = _sender_side(incoming, here)
         now = timezone.now()
         incoming.status, incoming.rejected_at, incoming.rejection_reason = (
             Status.REJECTED, now, reason,
         )  # fmt: skip
-        incoming.save(update_fields=["status", "rejected_at", "rejection_reason"])
-        sender = incoming.from_school
-        with sender:
-            outgoing = _sender_side(incoming, here)
-            if outgoing is not None and outgoing.in_flight:
+        _forget_child(incoming, "status", "rejected_at", "rejection_reason")
+        if outgoing.in_flight:
+            with sender:
                 outgoing.status, outgoing.rejected_at = Status.REJECTED, now
                 outgoing.rejection_reason = reason
                 outgoing.save(update_fields=["status", "rejected_at", "rejection_reason"])
-        events = [(here, _incoming_event(AuditAction.TRANSFER_REJECTED, incoming,
-                                         {"from_school": sender.pk}, actor=viewer.user,
-                                         request=request))]  # fmt: skip
-        if outgoing is not None:
-            events.append(
-                (
-                    sender,
-                    _receipt_event(
-                        AuditAction.TRANSFER_REJECTED,
-                        incoming,
-                        viewer.user,
-                        here=here,
-                        pupil_id=outgoing.pupil_id,
-                    ),
-                )
-            )
-        _audit_in_order(*events)
+        _audit_in_order(
+            (here, _incoming_event(AuditAction.TRANSFER_REJECTED, incoming,
+                                   {"from_school": sender.pk}, actor=viewer.user,
+                                   request=request)),
+            (sender, _receipt_event(AuditAction.TRANSFER_REJECTED, incoming, viewer.user,
+                                    here=here, pupil_id=outgoing.pupil_id)),
+        )  # fmt: skip
     return incoming
+
+
+def _forget_child(incoming: IncomingTransfer, *fields: str) -> None:
+    """Save `fields` of an arrival that ends here without being accepted, blanking who the
+    child was (names, date of birth, UPN); the counts and dates stay for the audit trail.
+    On the receiving school's schema."""
+    incoming.legal_first_name = incoming.legal_last_name = ""
+    incoming.preferred_first_name = incoming.preferred_last_name = ""
+    incoming.date_of_birth, incoming.upn = None, ""
+    incoming.save(update_fields=[*fields, *_HEADER])
+
+
+_HEADER = (
+    "legal_first_name", "legal_last_name", "preferred_first_name", "preferred_last_name",
+    "date_of_birth", "upn",
+)  # fmt: skip
+
+
+def _close_superseded(incoming: IncomingTransfer, now: datetime.datetime) -> None:
+    """The sending school closed or replaced the transfer: closed here as withdrawn."""
+    incoming.status, incoming.withdrawn_at = Status.WITHDRAWN, now
+    _forget_child(incoming, "status", "withdrawn_at")
 
 
 # The receipt link (off the platform) --------------------------------------------------------
 
 
-def open_receipt(*, token: str, request: HttpRequest | None = None) -> OutgoingTransfer:
-    """The transfer a receipt link is for, while it waits for its receipt: opening it marks
-    it viewed. NotFound for an unknown token, an old one (the bundle was sent again) or one
-    already used."""
-    with transaction.atomic():
-        transfer = _by_token(token)
-        if transfer.status == Status.PENDING:
-            transfer.status, transfer.viewed_at = Status.VIEWED, timezone.now()
-            transfer.save(update_fields=["status", "viewed_at"])
-        audit.record(
-            action=AuditAction.TRANSFER_VIEWED, object_type=OUTGOING, object_id=transfer.pk,
-            pupil_id=transfer.pupil_id, request=request, detail={"via": "receipt_link"},
-        )  # fmt: skip
+def open_receipt(*, token: str) -> OutgoingTransfer:
+    """The transfer a receipt link is for, while it waits for its receipt, for the page
+    asking to confirm it. Writes nothing: mail systems open links to scan them, so only a
+    person submitting the form marks the transfer viewed. NotFound for an unknown token, an
+    old one (the bundle was sent again) or one already used."""
+    transfer = _waiting_for(token).first()
+    if transfer is None:
+        raise NotFound("No such receipt link.")
     return transfer
 
 
@@ -548,7 +697,9 @@ def confirm_receipt(
     *, token: str, name: str, school: str, request: HttpRequest | None = None
 ) -> OutgoingTransfer:
     """Receipt confirmed through the link by the person named, at the school named: the
-    transfer is accepted and archived, the child marked as left. Invalid without both."""
+    transfer is accepted and archived, the child marked as left. Invalid without both; the
+    transfer is marked viewed all the same, the first time only (one audit row however
+    often the form comes back). NotFound as `open_receipt`."""
     problems = Problems()
     with problems.check("name"):
         name = clean_text(name, label="name", limit=200)
@@ -556,28 +707,40 @@ def confirm_receipt(
         school = clean_text(school, label="school", limit=200)
     with transaction.atomic():
         transfer = _by_token(token)
-        problems.raise_if_any()
-        _write_receipt(transfer, name=name, school=school, now=timezone.now())
-        audit.record(
-            action=AuditAction.TRANSFER_RECEIPT_CONFIRMED, object_type=OUTGOING,
-            object_id=transfer.pk, pupil_id=transfer.pupil_id, request=request,
-            detail={"via": "receipt_link"},
-        )  # fmt: skip
+        now, events = timezone.now(), []
+        if transfer.status == Status.PENDING:
+            transfer.status, transfer.viewed_at = Status.VIEWED, now
+            transfer.save(update_fields=["status", "viewed_at"])
+            events.append((AuditAction.TRANSFER_VIEWED, {"via": "receipt_link"}))
+        if not problems.errors:
+            _write_receipt(transfer, name=name, school=school, now=now)
+            events.append((AuditAction.TRANSFER_RECEIPT_CONFIRMED, {"via": "receipt_link"}))
+        for action, detail in events:  # last: see LOCK ORDER
+            audit.record(
+                action=action, object_type=OUTGOING, object_id=transfer.pk,
+                pupil_id=transfer.pupil_id, request=request, detail=detail,
+            )  # fmt: skip
+    problems.raise_if_any()
     return transfer
 
 
-def _by_token(token: str) -> OutgoingTransfer:
+def _waiting_for(token: str):
     if not token or len(token) > 100:
-        raise NotFound("No such receipt link.")
-    transfer = (
-        OutgoingTransfer.objects.select_for_update()
-        .filter(
-            kind=OutgoingTransfer.Kind.OFF_PLATFORM,
-            token_sha256=token_digest(token),
-            status__in=IN_FLIGHT,
-        )
-        .first()
+        return OutgoingTransfer.objects.none()
+    return OutgoingTransfer.objects.filter(
+        kind=OutgoingTransfer.Kind.OFF_PLATFORM,
+        token_sha256=token_digest(token),
+        status__in=IN_FLIGHT,
     )
+
+
+def _by_token(token: str) -> OutgoingTransfer:
+    """The transfer, locked after its pupil (see LOCK ORDER): the receipt marks them left."""
+    waiting = _waiting_for(token)
+    pupil_id = waiting.values_list("pupil_id", flat=True).first()
+    if pupil_id is not None:
+        list(Pupil.objects.select_for_update().filter(pk=pupil_id).values_list("pk"))
+    transfer = waiting.select_for_update(of=("self",)).first()
     if transfer is None:
         raise NotFound("No such receipt link.")
     return transfer
@@ -641,18 +804,30 @@ def _checked_destination(
 def _check_moved_on(
     moved_on: datetime.date | None, pupil: Pupil, problems: Problems, reasons: list[str]
 ) -> None:
+    """The day the child left or moves: from 1990 (as every date in the records) to
+    FURTHEST_AHEAD_DAYS ahead, so that a file can go before a planned move (a Year 6
+    file in July for September; the clock then runs from the move), and not before the
+    child was born."""
     if "moved_on" in problems.errors:
         return
     if moved_on is None:
         problems.add("moved_on", "Enter the day the child left or moves.")
         reasons.append("moved_on")
         return
-    dates = Problems()
-    check_period(dates, moved_on, None)
-    for message in dates.errors.get("date_from", []):
-        problems.add("moved_on", message)
-    if not dates.errors and moved_on < pupil.date_of_birth:
-        problems.add("moved_on", "That is before the child was born: check the date.")
+    furthest = timezone.localdate() + datetime.timedelta(days=FURTHEST_AHEAD_DAYS)
+    if moved_on > furthest:
+        problems.add(
+            "moved_on",
+            f"That is more than {FURTHEST_AHEAD_DAYS} days ahead: choose a date no later than "
+            f"{furthest:%-d %B %Y}, or send the file nearer the move.",
+        )
+    elif moved_on <= timezone.localdate():  # the records' rule for dates up to today
+        dates = Problems()
+        check_period(dates, moved_on, None)
+        for message in dates.errors.get("date_from", []):
+            problems.add("moved_on", message)
+        if not dates.errors.get("date_from") and moved_on < pupil.date_of_birth:
+            problems.add("moved_on", "That is before the child was born: check the date.")
     if "moved_on" in problems.errors:
         reasons.append("moved_on")
 
@@ -675,19 +850,43 @@ def _alert_dsls(incoming: IncomingTransfer) -> int:
     return len(alerts)
 
 
-def _sender_side(incoming: IncomingTransfer, here: School) -> OutgoingTransfer | None:
+def _sender_side(
+    incoming: IncomingTransfer, here: School, *, with_pupil: bool = False
+) -> OutgoingTransfer:
     """On the sender's schema: the transfer this arrival is for, locked, scoped by the pair
-    (sending school, transfer id) the arrival holds and addressed to this school."""
-    return (
-        OutgoingTransfer.objects.select_for_update(of=("self",))
-        .select_related("pupil")
-        .filter(
-            pk=incoming.sender_transfer_id,
-            kind=OutgoingTransfer.Kind.ON_PLATFORM,
-            to_school_id=here.pk,
-        )
-        .first()
+    (sending school, transfer id) the arrival holds and addressed to this school; with
+    `with_pupil`, the sender's pupil locked first (see LOCK ORDER). _NotAddressedHere when
+    the sender's records hold no such transfer to this school."""
+    addressed = OutgoingTransfer.objects.filter(
+        pk=incoming.sender_transfer_id,
+        kind=OutgoingTransfer.Kind.ON_PLATFORM,
+        to_school_id=here.pk,
     )
+    pupil_id = addressed.values_list("pupil_id", flat=True).first()
+    if pupil_id is None:
+        raise _NotAddressedHere
+    if with_pupil:
+        list(Pupil.objects.select_for_update().filter(pk=pupil_id).values_list("pk"))
+    found = addressed.select_for_update(of=("self",)).select_related("pupil").first()
+    if found is None:
+        raise _NotAddressedHere
+    return found
+
+
+class _NotAddressedHere(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _refusing_if_not_addressed_here(viewer: Viewer, request, incoming_id: int) -> Iterator[None]:
+    """Around the transaction: an arrival the sending school's records do not address to
+    this school (a row no send wrote) is not found, audited, and nothing is changed."""
+    try:
+        yield
+    except _NotAddressedHere:
+        _refused(request=request, viewer=viewer, object_type=INCOMING, object_id=incoming_id,
+                 reasons=["not_addressed_here"])  # fmt: skip
+        raise NotFound("No such transfer.") from None
 
 
 class _NotWaiting(Exception):
@@ -720,6 +919,7 @@ def _not_waiting_message(incoming: IncomingTransfer) -> str:
         Status.ACCEPTED: incoming.accepted_at,
         Status.REJECTED: incoming.rejected_at,
         Status.FAILED: incoming.failed_at,
+        Status.WITHDRAWN: incoming.withdrawn_at,
     }[incoming.status]
     day = f" on {timezone.localtime(when):%-d %B %Y}" if when else ""
     messages = {
@@ -727,16 +927,14 @@ def _not_waiting_message(incoming: IncomingTransfer) -> str:
         Status.REJECTED: f"This transfer was rejected{day}: nothing more can be done with it.",
         Status.FAILED: f"This transfer failed{day}. The sending school can send it again, as "
         "a new transfer.",
+        Status.WITHDRAWN: f"The sending school withdrew this transfer{day}: nothing more can be "
+        "done with it.",
     }
     return messages[incoming.status]
 
 
-def _receiving_pupil(incoming: IncomingTransfer) -> Pupil:
-    """The pupil with the transferred UPN, or a new one from the transferred header,
-    admitted today."""
-    pupil = Pupil.objects.filter(upn=incoming.upn).first()
-    if pupil is not None:
-        return pupil
+def _new_pupil(incoming: IncomingTransfer) -> Pupil:
+    """A pupil from the transferred header, admitted today: no pupil here has the UPN."""
     return Pupil.objects.create(
         upn=incoming.upn,
         legal_first_name=incoming.legal_first_name,
@@ -773,7 +971,8 @@ def _copy(
             )  # fmt: skip
     for attachment in file.files:
         key = default_storage.save(
-            f"transferred/{uuid.uuid4().hex}", ContentFile(attachment.content)
+            f"transferred/{uuid.uuid4().hex}",
+            _named(attachment.content, attachment.name, attachment.content_type),
         )
         stored.append(key)
         with default_storage.open(key, "rb") as copied:
@@ -788,9 +987,18 @@ def _copy(
     return {"incidents": len(incidents), "actions": len(actions), "files": len(file.files)}
 
 
+def _named(content: bytes, name: str, content_type: str) -> ContentFile:
+    """Content to store that keeps its download name and type (on S3, on the object
+    itself, so that the short-lived link a download redirects to need not carry them)."""
+    stored = ContentFile(content)
+    stored.download_name, stored.content_type = name, content_type
+    return stored
+
+
 def _write_receipt(transfer: OutgoingTransfer, *, name: str, school: str, now) -> None:
     """On the sender's schema: received (who and where), archived, and the child marked as
-    having left on the day they moved, unless an earlier leaving date is recorded."""
+    having left on the day they moved, unless an earlier leaving date is recorded. The
+    caller has locked the sender's pupil before the transfer (see LOCK ORDER)."""
     transfer.status, transfer.accepted_at, transfer.archived_at = Status.ACCEPTED, now, now
     transfer.receipt_name, transfer.receipt_school = name[:200], school[:200]
     transfer.save(
@@ -805,9 +1013,10 @@ def _mark_failed(viewer: Viewer, incoming: IncomingTransfer, request) -> None:
     here = connection.tenant
     with transaction.atomic():
         now = timezone.now()
-        IncomingTransfer.objects.filter(pk=incoming.pk, status__in=IN_FLIGHT).update(
-            status=Status.FAILED, failed_at=now
-        )
+        waiting = _lock_arrival(pk=incoming.pk, status__in=IN_FLIGHT)
+        if waiting is not None:
+            waiting.status, waiting.failed_at = Status.FAILED, now
+            _forget_child(waiting, "status", "failed_at")
         sender = incoming.from_school
         with sender:
             OutgoingTransfer.objects.filter(

@@ -12,6 +12,7 @@ urlpatterns = [
     path("pupils/<int:pk>/send/", views.send, name="send"),
     path("<int:pk>/", views.outgoing, name="outgoing"),
     path("<int:pk>/resend/", views.resend, name="resend"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/bundle/", views.bundle, name="bundle"),
     path("incoming/<int:pk>/", views.incoming, name="incoming"),
     path("incoming/<int:pk>/accept/", views.accept, name="accept"),

@@ -1,6 +1,7 @@
-"""Record transfer pages: the school's transfers, sending a pupil's file, a sent transfer
-(resend, the bundle), a transfer sent here (accept, reject), the transferred file as read
-here, and the public receipt link for a school not on Haven."""
+"""Record transfer pages: the school's transfers, sending a pupil's file (checked, then
+confirmed), a sent transfer (resend, withdraw, the bundle), a transfer sent here (accept,
+reject), the transferred file as read here, and the public receipt link for a school not on
+Haven."""
 
 from __future__ import annotations
 
@@ -33,25 +34,35 @@ def transfers(request: HttpRequest) -> HttpResponse:
 @school_view
 @require_http_methods(["GET", "POST"])
 def send(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET shows the form; POST sends. Off the platform the answer is the page showing the
-    bundle's passphrase, once: it is in no address and nowhere stored."""
+    """GET shows the form. POST checks it and answers with a page naming the child and the
+    school, to confirm (step "send") or change (step "change"); only the confirmed POST
+    sends. Off the platform the answer is then the page showing the bundle's passphrase,
+    once: it is in no address and nowhere stored."""
     viewer = request.viewer
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         choice = parse_transfer(request.POST)
+        step = request.POST.get("step", "")
         try:
-            sent = services.send_transfer(
-                viewer=viewer, pupil_id=pk, choice=choice, request=request
-            )
+            if step == SEND:
+                sent = services.send_transfer(
+                    viewer=viewer, pupil_id=pk, choice=choice, request=request
+                )
+                if sent.passphrase:
+                    return _passphrase_page(request, sent)
+                messages.success(
+                    request, f"Sent to {sent.transfer.destination}: its DSLs have been alerted."
+                )
+                return redirect("transfers:outgoing", sent.transfer.pk)
+            if step != CHANGE:
+                checked = services.check_transfer(
+                    viewer=viewer, pupil_id=pk, choice=choice, request=request
+                )
+                return render(
+                    request, "transfers/send_confirm.html", {"checked": checked, "choice": choice}
+                )
         except Invalid as invalid:
             errors = invalid.errors
-        else:
-            if sent.passphrase:
-                return _passphrase_page(request, sent)
-            messages.success(
-                request, f"Sent to {sent.transfer.destination}: its DSLs have been alerted."
-            )
-            return redirect("transfers:outgoing", sent.transfer.pk)
         pupil = services.pupil_to_send(viewer=viewer, pupil_id=pk)
     else:
         pupil = services.pupil_to_send(viewer=viewer, pupil_id=pk, request=request)
@@ -67,6 +78,10 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+# The send form's steps, after the first (which checks and asks to confirm).
+SEND, CHANGE = "send", "change"
 
 
 @school_view
@@ -87,6 +102,24 @@ def resend(request: HttpRequest, pk: int) -> HttpResponse:
     if sent.passphrase:
         return _passphrase_page(request, sent)
     messages.success(request, "Sent again: the receiving school's DSLs have been alerted again.")
+    return redirect("transfers:outgoing", pk)
+
+
+@school_view
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        transfer = services.withdraw_transfer(
+            viewer=request.viewer, transfer_id=pk, request=request
+        )
+    except Invalid as invalid:
+        transfer = services.open_outgoing(viewer=request.viewer, transfer_id=pk)
+        return _outgoing_page(request, transfer, errors=invalid.errors, status=400)
+    messages.success(
+        request,
+        f"Withdrawn: {transfer.destination} can no longer accept it. You can send the file "
+        "again, to the right school.",
+    )
     return redirect("transfers:outgoing", pk)
 
 
@@ -185,7 +218,9 @@ def received_attachment(request: HttpRequest, pk: int) -> HttpResponse:
 def receipt(request: HttpRequest, token: str) -> HttpResponse:
     """The receipt link in an off-platform bundle: the sending school's name and the
     transfer's reference only, and a form to confirm receipt. Reachable without signing in:
-    the token is the key. An unknown, replaced or used token is a 404."""
+    the token is the key. An unknown, replaced or used token is a 404. The GET writes
+    nothing (mail systems open links to scan them); the POST marks the transfer viewed and,
+    when complete, received."""
     errors: dict[str, list[str]] = {}
     try:
         if request.method == "POST":
@@ -202,7 +237,7 @@ def receipt(request: HttpRequest, token: str) -> HttpResponse:
                 return render(
                     request, "transfers/receipt_done.html", {"reference": transfer.reference}
                 )
-        transfer = services.open_receipt(token=token, request=request)
+        transfer = services.open_receipt(token=token)
     except NotFound:
         raise Http404("No such receipt link.") from None
     return render(
@@ -234,7 +269,7 @@ def _incoming_page(request, found, *, errors=None, status=200) -> HttpResponse:
         {
             "incoming": found,
             "clock": selectors.clock_for(found),
-            "known": selectors.has_pupil_with_upn(found.upn),
+            "match": selectors.receiving_match(found) if found.in_flight else None,
             "errors": errors or {},
         },
         status=status,

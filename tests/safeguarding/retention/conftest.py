@@ -11,9 +11,9 @@ from tests.safeguarding.records.helpers import days_ago
 
 @pytest.fixture
 def leaver(abbey):
-    """Lena Leaver, 26 and gone from Abbey: an incident naming Nico Named (with an action, a
-    file and a subject access request); Nico's own incident; and Oscar Other's, which names
-    Lena as a witness."""
+    """Lena Leaver, 26 and gone from Abbey: an incident about her alone (with an action and
+    a file), one naming Nico Named (still on roll), and a subject access request; Nico's own
+    incident; and Oscar Other's, which names Lena as a witness."""
     from io import BytesIO
 
     from django.utils import timezone
@@ -38,15 +38,19 @@ def leaver(abbey):
         oscar = PupilFactory(legal_first_name="Oscar", legal_last_name="Other")
         viewer = verified_viewer(dsl)
         bullying = [Category.objects.get(name="Bullying").pk]
-        about_lena = record_incident(
+        alone = record_incident(
             viewer=viewer, pupil_id=lena.pk, category_ids=bullying,
-            text="Lena Leaver was upset after a row with Nico Named.", occurred_at=days_ago(40),
-            links=[Link(pupil_id=nico.pk, role="involved")],
+            text="Lena Leaver was upset at lunch.", occurred_at=days_ago(50),
             uploads=[Upload(file=BytesIO(b"Statement taken at the time.\n"), name="lena.txt")],
         )  # fmt: skip
         add_action(
-            viewer=viewer, incident_id=about_lena.pk, kind="phone_call",
-            text="Phoned Lena's mother.", occurred_at=days_ago(39),
+            viewer=viewer, incident_id=alone.pk, kind="phone_call",
+            text="Phoned Lena's mother.", occurred_at=days_ago(49),
+        )  # fmt: skip
+        about_lena = record_incident(
+            viewer=viewer, pupil_id=lena.pk, category_ids=bullying,
+            text="Lena Leaver had a row with Nico Named.", occurred_at=days_ago(40),
+            links=[Link(pupil_id=nico.pk, role="involved")],
         )  # fmt: skip
         about_nico = record_incident(
             viewer=viewer, pupil_id=nico.pk, category_ids=bullying,
@@ -71,6 +75,7 @@ def leaver(abbey):
         "lena": lena,
         "nico": nico,
         "oscar": oscar,
+        "alone": alone,
         "about_lena": about_lena,
         "about_nico": about_nico,
         "about_oscar": about_oscar,

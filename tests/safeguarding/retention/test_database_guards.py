@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from safeguarding.concerns.models import Action, Incident
+from safeguarding.concerns.models import Action, Incident, LinkedPupil
 from safeguarding.retention import services
 from safeguarding.retention.models import LegalHold, Purge, RetentionReview
 from tests.safeguarding.retention.helpers import confirmed_review
@@ -24,11 +24,11 @@ def _refused(sql: str, params=()) -> str:
 
 def test_an_incident_cannot_be_deleted_without_a_purge(abbey, leaver):
     with abbey:
-        message = _refused("DELETE FROM concerns_incident WHERE id = %s", [leaver["about_lena"].pk])
+        message = _refused("DELETE FROM concerns_incident WHERE id = %s", [leaver["alone"].pk])
         assert "not allowed" in message
-        assert Incident.objects.filter(pk=leaver["about_lena"].pk).exists()
-        _refused("DELETE FROM concerns_action WHERE incident_id = %s", [leaver["about_lena"].pk])
-        assert Action.objects.filter(incident=leaver["about_lena"]).exists()
+        assert Incident.objects.filter(pk=leaver["alone"].pk).exists()
+        _refused("DELETE FROM concerns_action WHERE incident_id = %s", [leaver["alone"].pk])
+        assert Action.objects.filter(incident=leaver["alone"]).exists()
 
 
 def test_a_purge_cannot_be_recorded_for_a_review_no_dsl_confirmed(abbey, leaver):
@@ -72,19 +72,34 @@ def test_a_confirmed_review_of_one_child_cannot_authorise_deleting_another(abbey
         )
 
 
-def test_a_purge_recorded_by_an_earlier_transaction_authorises_nothing_now(abbey, leaver):
+def test_a_purge_row_always_carries_the_transaction_that_wrote_it(abbey, leaver):
+    """So a row cannot be written ahead for a later transaction, after its hold check."""
     with abbey:
         review = confirmed_review(leaver["lena"], leaver["dsl"])
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO retention_purge (pupil_id, review_id, purged_at, recorded_xid)"
-                " VALUES (%s, %s, now(), 1)",
+                " VALUES (%s, %s, '2001-01-01', 1) RETURNING recorded_xid, purged_at",
                 [leaver["lena"].pk, review.pk],
             )
-            cursor.execute("SELECT haven_purging(current_schema(), %s)", [leaver["lena"].pk])
-            assert cursor.fetchone()[0] is False
-        _refused("DELETE FROM concerns_incident WHERE id = %s", [leaver["about_lena"].pk])
-        assert Incident.objects.filter(pk=leaver["about_lena"].pk).exists()
+            xid, purged_at = cursor.fetchone()
+            cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+            assert xid == cursor.fetchone()[0]
+            assert purged_at.year > 2001
+
+
+def test_a_purge_never_removes_a_held_pupils_link_from_an_incident(abbey, leaver):
+    with abbey:
+        review = confirmed_review(leaver["lena"], leaver["dsl"])
+        LegalHold.objects.create(pupil=leaver["nico"], reason="Inquiry", placed_by=leaver["dsl"])
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Purge.objects.create(pupil_id=leaver["lena"].pk, review=review)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DELETE FROM concerns_linkedpupil WHERE incident_id = %s",
+                    [leaver["about_lena"].pk],
+                )
+        assert LinkedPupil.objects.filter(incident=leaver["about_lena"]).exists()
 
 
 def test_a_purge_row_never_changes(abbey, leaver):

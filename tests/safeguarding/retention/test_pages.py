@@ -146,3 +146,32 @@ def test_every_decision_is_in_the_audit_log(abbey, leaver):
     for code in ("retention_confirmed", "retention_cancelled", "legal_hold_placed",
                  "retention_settings_changed"):  # fmt: skip
         assert code in actions
+
+
+def test_ids_that_are_no_review_or_hold_are_not_found(abbey, leaver):
+    client = signed_in(abbey, leaver["dsl"])
+    huge = "9" * 25
+    assert client.get(f"/retention/reviews/{huge}/confirm/").status_code == 404
+    assert client.post(f"/retention/reviews/{huge}/cancel/").status_code == 404
+    assert client.post(
+        "/retention/reviews/999/keep/", {"until": "2099-01-01", "reason": "x"}
+    ).status_code in (400, 404)
+    assert (
+        client.post(f"/retention/holds/{huge}/release/", {"release_reason": "x"}).status_code == 404
+    )
+    assert (
+        client.post(f"/retention/holds/{huge}/release/", {"release_reason": ""}).status_code == 404
+    )
+    assert client.get(f"/pupils/{huge}/legal-hold/").status_code == 404
+
+
+def test_releasing_a_hold_without_a_reason_shows_the_form_again(abbey, leaver):
+    client = signed_in(abbey, leaver["dsl"])
+    client.post(f"/pupils/{leaver['lena'].pk}/legal-hold/", {"reason": "Police inquiry"})
+    with abbey:
+        hold = LegalHold.objects.get()
+    response = client.post(f"/retention/holds/{hold.pk}/release/", {"release_reason": " "})
+    assert response.status_code == 400
+    assert "Say why the hold can end." in response.content.decode()
+    with abbey:
+        assert LegalHold.objects.get().released_at is None

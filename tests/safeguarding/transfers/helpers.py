@@ -8,8 +8,12 @@ from django.utils import timezone
 
 
 def send(client, pupil_id: int, **data):
-    """POST the send form: to a school on Haven unless told otherwise, moved today."""
-    form = {"destination": "platform", "moved_on": timezone.localdate().isoformat(), **data}
+    """POST the send form, confirmed: to a school on Haven unless told otherwise, moved
+    today. (Pass step="" for the first POST, which only asks to confirm.)"""
+    form = {
+        "destination": "platform", "moved_on": timezone.localdate().isoformat(), "step": "send",
+        **data,
+    }  # fmt: skip
     return client.post(f"/transfers/pupils/{pupil_id}/send/", form)
 
 

@@ -89,13 +89,13 @@ def test_the_database_itself_holds_one_transfer_in_flight_per_child(case, abbey)
 @pytest.mark.parametrize(
     ("moved_on", "message"),
     [
-        (timezone.localdate() + datetime.timedelta(days=1), "no later than today"),
+        (timezone.localdate() + datetime.timedelta(days=121), "more than 120 days ahead"),
         (datetime.date(1980, 1, 1), "on or after 1 January 1990"),
         (datetime.date(2011, 1, 1), "before the child was born"),
         ("not a date", "Enter the date like"),
     ],
 )
-def test_a_move_date_in_the_future_or_absurdly_old_is_refused(
+def test_a_move_date_too_far_ahead_or_absurdly_old_is_refused(
     case, abbey, westleigh, moved_on, message
 ):
     response = send(
@@ -103,6 +103,23 @@ def test_a_move_date_in_the_future_or_absurdly_old_is_refused(
         moved_on=str(moved_on),
     )  # fmt: skip
     _refused_and_nothing_made(response, abbey, westleigh, message)
+
+
+def test_a_move_planned_up_to_120_days_ahead_is_sent_with_its_clock_from_the_move(
+    case, abbey, westleigh
+):
+    moved_on = timezone.localdate() + datetime.timedelta(days=120)
+
+    response = send(
+        signed_in(abbey, case["dsl"]), case["amara"].pk, school=westleigh.pk,
+        moved_on=moved_on.isoformat(),
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    [outgoing] = rows(OutgoingTransfer, abbey)
+    assert outgoing.due_by == moved_on + datetime.timedelta(days=5)
+    page = signed_in(abbey, case["dsl"]).get("/transfers/").content.decode()
+    assert "Due in 125 days" in page
 
 
 def test_a_pupil_of_another_school_or_no_pupil_is_not_found(case, abbey, westleigh):
@@ -182,3 +199,52 @@ def test_accepting_twice_is_refused_and_copies_once(case, abbey, westleigh):
     assert "already accepted" in again.content.decode()
     assert len(rows(TransferredIncident, westleigh)) == 3
     assert events(westleigh, "transfer_refused")[-1].details["reasons"] == ["already_accepted"]
+
+
+def _crafted_arrival(case, abbey, westleigh):
+    """At Abbey, a transfer of Amara addressed to another school (Abbey itself stands in for
+    it); at Westleigh, an arrival no send wrote, pointing at that transfer."""
+    with abbey:
+        addressed_elsewhere = OutgoingTransfer.objects.create(
+            pupil=case["amara"], kind="platform", to_school=abbey,
+            moved_on=timezone.localdate(), due_by=timezone.localdate(),
+            created_by=case["dsl"],
+        )  # fmt: skip
+    with westleigh:
+        crafted = IncomingTransfer.objects.create(
+            from_school=abbey, sender_transfer_id=addressed_elsewhere.pk,
+            moved_on=timezone.localdate(), due_by=timezone.localdate(),
+            legal_first_name="Amara", legal_last_name="Okafor",
+            date_of_birth=datetime.date(2012, 3, 4), upn="A123456789012",
+        )  # fmt: skip
+    return crafted
+
+
+def test_an_arrival_the_sender_did_not_address_here_is_refused_and_touches_nothing(
+    case, abbey, westleigh
+):
+    from safeguarding.people.models import Pupil
+    from safeguarding.transfers.models import TransferredIncident
+
+    crafted = _crafted_arrival(case, abbey, westleigh)
+    receiver = signed_in(westleigh, case["receiver"])
+    base = f"/transfers/incoming/{crafted.pk}/"
+
+    assert receiver.get(base).status_code == 404
+    assert receiver.post(base + "accept/").status_code == 404
+    assert receiver.post(base + "reject/", {"reason": "Not ours."}).status_code == 404
+
+    [outgoing] = rows(OutgoingTransfer, abbey)
+    assert (outgoing.status, outgoing.viewed_at, outgoing.rejected_at) == ("pending", None, None)
+    [arrival] = rows(IncomingTransfer, westleigh)
+    assert (arrival.status, arrival.viewed_at, arrival.full_name) == (
+        "pending", None, "Amara Okafor"
+    )  # fmt: skip
+    assert not rows(TransferredIncident, westleigh)
+    assert not rows(Pupil, westleigh, upn="A123456789012")
+    with abbey:
+        assert Pupil.objects.get(pk=case["amara"].pk).leaving_date is None
+    refusals = events(westleigh, "transfer_refused")
+    assert [r.details["reasons"] for r in refusals] == [["not_addressed_here"]] * 3
+    for action in ("transfer_viewed", "transfer_accepted", "transfer_rejected"):
+        assert not events(abbey, action) and not events(westleigh, action)

@@ -99,7 +99,6 @@ def test_the_receipt_link_shows_no_child_and_confirms_once(case, abbey):
     assert page.status_code == 200
     assert abbey.name in page.content.decode() and transfer.reference in page.content.decode()
     assert "Amara" not in page.content.decode() and "Okafor" not in page.content.decode()
-    assert rows(OutgoingTransfer, abbey)[0].status == "viewed"
 
     done = stranger.post(link, {"name": "Nia North", "school": "Northfield Academy"})
     assert done.status_code == 200
@@ -112,6 +111,71 @@ def test_the_receipt_link_shows_no_child_and_confirms_once(case, abbey):
     assert stranger.get("/transfers/receipt/not-a-real-token/").status_code == 404
     page = sender.get(f"/transfers/{transfer.pk}/").content.decode()
     assert "by Nia North, Northfield Academy" in page
+
+
+def test_opening_the_receipt_link_writes_nothing_until_a_person_submits_it(case, abbey):
+    sender, transfer, passphrase, _ = _sent(case, abbey)
+    link = _receipt_link(_open(_bundle(sender, transfer.pk), passphrase))
+    stranger = sender.__class__(HTTP_HOST="abbey.localhost")
+
+    for _ in range(3):  # a mail system's link scanner, say
+        assert stranger.get(link).status_code == 200
+    assert rows(OutgoingTransfer, abbey)[0].status == "pending"
+    assert not events(abbey, "transfer_viewed")
+
+    for _ in range(2):
+        incomplete = stranger.post(link, {"name": "", "school": "Northfield Academy"})
+        assert incomplete.status_code == 400
+        assert 'href="#field-name"' in incomplete.content.decode()
+        assert 'id="field-name"' in incomplete.content.decode()
+    [viewed] = rows(OutgoingTransfer, abbey)
+    assert (viewed.status, viewed.accepted_at) == ("viewed", None)
+    assert len(events(abbey, "transfer_viewed")) == 1
+
+
+def test_files_txt_hides_another_pupils_name_in_a_file_name(case, abbey):
+    from io import BytesIO
+
+    from safeguarding.concerns.services import Upload, add_action
+    from tests import samples
+    from tests.safeguarding.records.helpers import days_ago
+    from tests.sessions import verified_viewer
+
+    with abbey:
+        add_action(
+            viewer=verified_viewer(case["dsl"]), incident_id=case["pushed"].pk, kind="note",
+            text="Statement taken.", occurred_at=days_ago(8),
+            uploads=[Upload(file=BytesIO(samples.TEXT), name="Cara Ndlovu statement.txt")],
+        )  # fmt: skip
+    sender, transfer, passphrase, _ = _sent(case, abbey)
+
+    index = _open(_bundle(sender, transfer.pk), passphrase)["FILES.txt"].decode()
+
+    assert "statement.txt" in index
+    assert "Cara" not in index and "Ndlovu" not in index
+
+
+def test_a_withdrawn_bundle_is_gone_and_its_receipt_link_stops_working(
+    case, abbey, django_capture_on_commit_callbacks
+):
+    sender, transfer, passphrase, _ = _sent(case, abbey)
+    link = _receipt_link(_open(_bundle(sender, transfer.pk), passphrase))
+    key = transfer.bundle_key
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sender.post(f"/transfers/{transfer.pk}/withdraw/")
+
+    assert response.status_code == 302
+    [withdrawn] = rows(OutgoingTransfer, abbey)
+    assert (withdrawn.status, withdrawn.bundle_key, withdrawn.token_sha256) == ("withdrawn", "", "")
+    with abbey:
+        from django.core.files.storage import default_storage
+
+        assert not default_storage.exists(key)
+    stranger = sender.__class__(HTTP_HOST="abbey.localhost")
+    assert stranger.get(link).status_code == 404
+    assert sender.get(f"/transfers/{transfer.pk}/bundle/").status_code == 404
+    assert events(abbey, "transfer_withdrawn")[-1].details == {"kind": "elsewhere"}
 
 
 def test_sending_again_makes_a_new_bundle_and_the_old_link_stops_working(case, abbey):

@@ -126,20 +126,33 @@ def test_the_sender_sees_the_receipt_and_the_child_marked_as_left(case, abbey, w
     assert "received on" in page
 
 
-def test_every_step_is_in_both_schools_audit_logs_without_names(case, abbey, westleigh):
+def test_every_step_is_in_both_schools_audit_logs_under_each_schools_own_pupil(
+    case, abbey, westleigh
+):
+    from tests.factories import PupilFactory
+
+    with westleigh:  # so that the two schools' ids for Amara cannot coincide
+        if PupilFactory().pk + 1 == case["amara"].pk:
+            PupilFactory()
     _send_and_accept(case, abbey, westleigh)
+    with westleigh:
+        amara_here = Pupil.objects.get(upn="A123456789012").pk
+    assert amara_here != case["amara"].pk
 
     for school in (abbey, westleigh):
         assert events(school, "transfer_sent"), school.slug
         assert events(school, "transfer_viewed"), school.slug
-        [accepted] = events(school, "transfer_accepted")
-        assert "Amara" not in accepted.detail and "Okafor" not in accepted.detail
     [at_abbey] = events(abbey, "transfer_accepted")
     assert at_abbey.actor_id is None  # Westleigh's accounts are not Abbey's
     assert at_abbey.actor_label == "dsl2@westleigh.example"
     assert at_abbey.pupil_id == case["amara"].pk
+    [sent_at_abbey] = events(abbey, "transfer_sent")
+    assert sent_at_abbey.pupil_id == case["amara"].pk
     [at_westleigh] = events(westleigh, "transfer_accepted")
     assert at_westleigh.actor_id == case["receiver"].pk
+    assert at_westleigh.pupil_id == amara_here
+    # Before accepting, Westleigh had no pupil for the child: its log names none.
+    assert {e.pupil_id for e in events(westleigh, "transfer_sent")} == {None}
 
 
 def test_the_copy_refuses_update_delete_and_truncate_in_the_database(case, abbey, westleigh):
@@ -227,3 +240,94 @@ def test_the_desk_lists_transfers_waiting_and_in_flight(case, abbey, westleigh):
     assert f"/transfers/incoming/{incoming.pk}/" in desk and "Due in 5 days" in desk
     desk = signed_in(abbey, case["dsl"]).get("/dsl/").content.decode()
     assert f"/transfers/{outgoing.pk}/" in desk and "due in 5 days" in desk
+
+
+def test_the_first_post_asks_to_confirm_naming_the_child_and_the_school(case, abbey, westleigh):
+    sender = signed_in(abbey, case["dsl"])
+
+    page = send(sender, case["amara"].pk, school=westleigh.pk, step="")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    question = "Send Amara Okafor's file to Westleigh Methodist Primary School?"
+    assert question in text
+    title = text.split("<title>")[1].split("</title>")[0]
+    assert "Amara" not in title and "Westleigh" not in title
+    assert not rows(OutgoingTransfer, abbey) and not rows(IncomingTransfer, westleigh)
+    assert f'<input type="hidden" name="school" value="{westleigh.pk}">' in text
+
+    changed = send(sender, case["amara"].pk, school=westleigh.pk, step="change")
+    assert changed.status_code == 200
+    assert f'<option value="{westleigh.pk}" selected' in changed.content.decode()
+    assert not rows(OutgoingTransfer, abbey)
+
+
+def test_transferred_files_keep_their_name_and_type_in_storage(case, abbey, westleigh, monkeypatch):
+    """On S3 the download is a redirect to the object, which must carry both itself."""
+    from safeguarding.transfers import services
+
+    saved = {}
+    real_save = services.default_storage.save
+
+    def save(name, content, *args, **kwargs):
+        saved[getattr(content, "download_name", None)] = getattr(content, "content_type", None)
+        return real_save(name, content, *args, **kwargs)
+
+    monkeypatch.setattr(services.default_storage, "save", save)
+    _send_and_accept(case, abbey, westleigh)
+
+    assert saved == {"statement.pdf": "application/pdf", "notes.txt": "text/plain"}
+
+
+def test_the_receiving_dsl_sees_whom_the_file_will_be_added_to(case, abbey, westleigh):
+    import datetime
+
+    from tests.factories import PupilFactory
+
+    with westleigh:
+        PupilFactory(
+            upn="A123456789012", legal_first_name="Amara", legal_last_name="Okafor-Reid",
+            date_of_birth=datetime.date(2012, 3, 4), leaving_date=datetime.date(2024, 7, 20),
+        )  # fmt: skip
+    send(signed_in(abbey, case["dsl"]), case["amara"].pk, school=westleigh.pk)
+    [incoming] = rows(IncomingTransfer, westleigh)
+    receiver = signed_in(westleigh, case["receiver"])
+
+    page = receiver.get(f"/transfers/incoming/{incoming.pk}/").content.decode()
+
+    assert "Amara Okafor-Reid, born 4 March 2012" in page
+    assert "left on 20 July 2024" in page
+    assert receiver.post(f"/transfers/incoming/{incoming.pk}/accept/").status_code == 302
+    with westleigh:
+        [pupil] = Pupil.objects.filter(upn="A123456789012")
+        assert pupil.legal_last_name == "Okafor-Reid"
+        assert TransferredIncident.objects.filter(pupil=pupil).count() == 3
+
+
+def test_a_pupil_with_the_upn_and_another_date_of_birth_is_not_given_the_file(
+    case, abbey, westleigh
+):
+    import datetime
+
+    from tests.factories import PupilFactory
+
+    with westleigh:
+        other = PupilFactory(upn="A123456789012", date_of_birth=datetime.date(2013, 9, 1))
+    send(signed_in(abbey, case["dsl"]), case["amara"].pk, school=westleigh.pk)
+    [incoming] = rows(IncomingTransfer, westleigh)
+    receiver = signed_in(westleigh, case["receiver"])
+    page = receiver.get(f"/transfers/incoming/{incoming.pk}/").content.decode()
+    assert "different date of birth" in page and "born 1 September 2013" in page
+    assert f"/transfers/incoming/{incoming.pk}/accept/" not in page
+
+    response = receiver.post(f"/transfers/incoming/{incoming.pk}/accept/")
+
+    assert response.status_code == 409
+    assert "nothing was copied" in response.content.decode()
+    assert not rows(TransferredIncident, westleigh)
+    assert not rows(TransferredIncident, westleigh, pupil=other)
+    assert rows(IncomingTransfer, westleigh)[0].status == "viewed"
+    assert rows(OutgoingTransfer, abbey)[0].status == "viewed"
+    refused = events(westleigh, "transfer_refused")[-1]
+    assert refused.details["reasons"] == ["date_of_birth_differs"]
+    assert not events(abbey, "transfer_accepted")

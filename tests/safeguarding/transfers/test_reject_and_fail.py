@@ -33,7 +33,9 @@ def test_a_rejected_transfer_shows_its_reason_to_the_sending_dsl(case, abbey, we
     assert response.status_code == 302
     [outgoing] = rows(OutgoingTransfer, abbey)
     assert (outgoing.status, outgoing.rejection_reason) == ("rejected", "Not on our roll.")
-    assert rows(IncomingTransfer, westleigh)[0].status == "rejected"
+    [rejected] = rows(IncomingTransfer, westleigh)
+    assert rejected.status == "rejected"
+    _forgotten(rejected)
     page = signed_in(abbey, case["dsl"]).get(f"/transfers/{outgoing.pk}/").content.decode()
     assert "Not on our roll." in page and "Start a new transfer" in page
     assert events(abbey, "transfer_rejected") and events(westleigh, "transfer_rejected")
@@ -47,6 +49,26 @@ def test_rejecting_without_a_reason_is_refused(case, abbey, westleigh):
 
     assert response.status_code == 400
     assert rows(OutgoingTransfer, abbey)[0].status == "pending"
+    text = response.content.decode()
+    assert 'href="#field-reason"' in text and 'id="field-reason"' in text
+    assert 'aria-invalid="true" aria-describedby="reason-error"' in text
+    assert rows(IncomingTransfer, westleigh)[0].full_name == "Amara Okafor"  # still waiting
+
+
+def test_the_reason_is_required_in_the_form(case, abbey, westleigh):
+    incoming, receiver = _sent(case, abbey, westleigh)
+
+    page = receiver.get(f"/transfers/incoming/{incoming.pk}/").content.decode()
+
+    assert '<textarea id="id_reason" name="reason" maxlength="1000" rows="3" required' in page
+
+
+def _forgotten(incoming) -> None:
+    """Nothing says who the child was; the counts stay."""
+    assert (incoming.legal_first_name, incoming.legal_last_name) == ("", "")
+    assert (incoming.preferred_first_name, incoming.preferred_last_name) == ("", "")
+    assert (incoming.date_of_birth, incoming.upn) == (None, "")
+    assert (incoming.incident_count, incoming.file_count) == (3, 2)
 
 
 def _tamper_with_a_stored_file(abbey) -> None:
@@ -68,7 +90,9 @@ def test_a_copy_that_fails_lands_nothing_and_is_failed_on_both_sides(case, abbey
     assert not rows(TransferredIncident, westleigh)
     assert not rows(TransferredFile, westleigh)
     assert not rows(Pupil, westleigh, upn="A123456789012")
-    assert rows(IncomingTransfer, westleigh)[0].status == "failed"
+    [failed] = rows(IncomingTransfer, westleigh)
+    assert failed.status == "failed"
+    _forgotten(failed)
     [outgoing] = rows(OutgoingTransfer, abbey)
     assert outgoing.status == "failed" and outgoing.failed_at is not None
     assert events(abbey, "transfer_failed") and events(westleigh, "transfer_failed")
@@ -103,6 +127,7 @@ def test_accepting_a_failed_transfer_the_sender_replaced_is_refused(case, abbey,
 
     assert response.status_code == 409
     assert "failed" in response.content.decode()
+    assert "Amara" not in response.content.decode()
     assert not rows(TransferredIncident, westleigh)
     assert events(westleigh, "transfer_refused")
 
