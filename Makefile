@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/records.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/insights.py
 
 migrate: $(STAMP)
 	$(BIN)/haven migrate

@@ -76,6 +76,14 @@ TEXTS = [
     "During circle time {first} talked about a new adult staying at home who {they} said "
     'is "scary when he drinks".',
 ]
+# How often, relatively, a school records in a category of each standard kind: most concerns
+# are everyday ones, a few are rare (a trust's figures then look like real ones, with small
+# counts where real schools have them). Unlisted kinds weigh 1.
+COMMON = {
+    "behaviour": 14, "general_safeguarding": 12, "attendance": 9, "mental_health": 8,
+    "bullying": 7, "parental_contact": 6, "injury": 5, "online_safety": 4, "send": 4,
+    "early_help": 3, "child_on_child": 3, "emotional_abuse": 2, "neglect": 2,
+}  # fmt: skip
 ACTIONS = [
     ("phone_call", "Rang home and spoke to mum, who thanked us and will keep an eye on it."),
     ("meeting", "Met {first} and a parent; agreed a weekly check-in with the pastoral lead."),
@@ -237,6 +245,7 @@ def _incidents(rng, roll, staff, count, say) -> tuple[int, int]:
     if not roll or not count:
         return 0, 0
     categories = list(Category.objects.filter(retired_at__isnull=True))
+    category_weights = [COMMON.get(category.standard, 1) for category in categories]
     agencies = list(Agency.objects.all())
     # A few pupils attract many concerns: the patterns a DSL looks for.
     weights = [rng.paretovariate(1.4) for _ in roll]
@@ -263,7 +272,7 @@ def _incidents(rng, roll, staff, count, say) -> tuple[int, int]:
         IncidentCategory.objects.bulk_create(
             IncidentCategory(incident=incident, category=category)
             for incident in incidents
-            for category in rng.sample(categories, rng.choice([1, 1, 1, 2]))
+            for category in _some(rng, categories, category_weights, rng.choice([1, 1, 1, 2]))
         )
         LinkedPupil.objects.bulk_create(
             LinkedPupil(incident=incident, pupil=other, role=rng.choice(LinkedPupil.Role.values))
@@ -288,6 +297,14 @@ def _incidents(rng, roll, staff, count, say) -> tuple[int, int]:
         actions += len(follow_ups)
         say(f"{made} incidents")
     return made, actions
+
+
+def _some(rng: random.Random, items: list, weights: list[float], count: int) -> set:
+    """`count` different items (fewer if there are not so many), likelier by weight."""
+    chosen: set = set()
+    while len(chosen) < min(count, len(items)):
+        chosen.add(rng.choices(items, weights=weights)[0])
+    return chosen
 
 
 def _text(rng: random.Random, pupil: Pupil) -> str:

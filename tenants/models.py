@@ -14,9 +14,18 @@ class Trust(models.Model):
     slug = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
+    # Counts from 1 to this minus one are published as "<N" (insights.disclosure); a trust
+    # lead may raise it, and nothing may take it below 3 (trusts.services.set_threshold).
+    suppression_threshold = models.PositiveSmallIntegerField(default=5)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(suppression_threshold__gte=3),
+                name="trust_suppression_threshold_at_least_3",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

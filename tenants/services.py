@@ -21,6 +21,7 @@ from tenants.errors import InvalidSchoolDetails, SlugTaken, TrustNotFound
 from tenants.models import Domain, School, Trust
 from tenants.schemas import clone_template_schema
 from tenants.slugs import schema_name_for, training_slug_for, validate_slug
+from trusts import services as trusts
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def _onboard_school(
             except ValidationError:
                 raise taken from None  # django-tenants' own check on the schema name
             Domain.objects.create(domain=school_host(slug), tenant=school, is_primary=True)
+            trusts.join_on_onboarding(school=school)
             clone_template_schema(schema_name)
             url = school_url(school)
             with schema_context(schema_name):

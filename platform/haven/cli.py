@@ -26,6 +26,10 @@ usage: haven <command> [options]
                        haven training-school --school abbey [--reset]
   audit-verify       check a school's audit log is whole (every school without --school):
                        haven audit-verify --school abbey
+  move-school        move a school to another trust (or none); its history stays:
+                       haven move-school --school abbey --trust hillside
+  insights-rebuild   rebuild the trust figures from the schools' records:
+                       haven insights-rebuild [--school abbey]
   create-operator    create a platform operator account
   operator-token     issue an API token for an operator
   <django command>   any other Django management command, e.g. haven shell

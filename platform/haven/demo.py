@@ -1,5 +1,6 @@
 """The demo that `haven up` creates on a local install: an operator and a trust with two
-schools full of synthetic pupils and incidents, each with a DSL and a teacher who can sign in.
+schools full of synthetic pupils and incidents, each with a DSL and a teacher who can sign in,
+and a trust lead who sees the two schools' anonymised figures.
 
 Passwords are random per install and kept in var/demo-logins.json (readable by its owner
 only), so a demo left running on a network is not open to anyone who has read the README.
@@ -22,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import create_operator, create_user
 from haven.config import Config
+from insights.services import rebuild as rebuild_facts
 from safeguarding.access.defaults import SAFEGUARDING_TEAM, TEACHERS
 from safeguarding.access.services import ensure_default_roles
 from safeguarding.alerts.models import AlertSettings, DutySlot
@@ -30,6 +32,7 @@ from safeguarding.people.models import Group, Pupil
 from safeguarding.people.services import create_staff_profile
 from tenants.models import School, Trust
 from tenants.services import create_trust, in_public_schema, onboard_school
+from trusts.services import invite_trust_lead
 
 TRUST = ("demo", "Demo Academy Trust")
 # slug, name, category template and phase, synthetic pupils and incidents
@@ -38,6 +41,7 @@ SCHOOLS = [
     ("westleigh", "Westleigh Methodist Primary School", "primary", 180, 500),
 ]
 OPERATOR_EMAIL = "operator@haven.example"
+TRUST_LEAD_EMAIL = "lead@demo-trust.example"
 
 
 @dataclass(frozen=True)
@@ -71,9 +75,11 @@ def _make_or_mend(config: Config) -> list[DemoLogin]:
             email=OPERATOR_EMAIL, full_name="Demo Operator"
         )
         _set_password(operator, password)
-        if not Trust.objects.filter(slug=TRUST[0]).exists():
-            create_trust(slug=TRUST[0], name=TRUST[1])
+        trust = Trust.objects.filter(slug=TRUST[0]).first() or create_trust(
+            slug=TRUST[0], name=TRUST[1]
+        )
         logins = [DemoLogin("Platform (operator)", config.platform_url, OPERATOR_EMAIL, password)]
+        logins.append(_trust_lead_login(config, trust, operator))
         for slug, name, template, pupils, incidents in SCHOOLS:
             school = School.objects.filter(slug=slug).first()
             if school is None:
@@ -90,7 +96,26 @@ def _onboard(slug: str, name: str, template: str, *, pupils: int, incidents: int
         phase = "primary" if template == "primary" else "secondary"
         generate(pupils=pupils, incidents=incidents, phase=phase, seed=len(slug))
         _former_pupils(count=2)
+    # The trust's figures, counted from what was just generated (the worker keeps them
+    # current from here on).
+    rebuild_facts(school)
     return school
+
+
+def _trust_lead_login(config: Config, trust: Trust, operator: User) -> DemoLogin:
+    """The demo trust's lead, as if they had followed an operator's invitation. Trust leads
+    must set up a second factor: the demo leaves that to the first sign-in (an authenticator
+    app, or a security key or passkey, which browsers allow on localhost), as for a real
+    lead, rather than keep a factor's secret in a file."""
+    password = demo_password()
+    user = User.objects.filter(email=TRUST_LEAD_EMAIL).first()
+    if user is None:
+        user = invite_trust_lead(
+            trust=trust, email=TRUST_LEAD_EMAIL, full_name="Demo Trust Lead", invited_by=operator
+        ).user
+    _set_password(user, password)
+    url = config.platform_url + "trust/"
+    return DemoLogin(f"{trust.name} (trust lead)", url, TRUST_LEAD_EMAIL, password)
 
 
 def _former_pupils(*, count: int) -> None:

@@ -42,6 +42,7 @@ SHARED_APPS = [
     "accounts",
     "console",
     "insights",
+    "trusts",
 ]
 
 # Apps in every school's schema: a school's staff accounts and sessions live with its data,
@@ -280,14 +281,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler"
+# tenant-schemas-celery's, which also runs an entry for "tenant_schemas": ["public"] once in
+# the public schema (see insights.scheduler).
+CELERY_BEAT_SCHEDULER = "insights.scheduler.Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # In every school's schema (tenant-schemas-celery's default for a beat entry).
     "audit-verify": {"task": "audit.verify_log", "schedule": crontab(hour=2, minute=30)},
-    # Also in every school's schema, each sweeping its own outbox messages. Not
-    # "tenant_schemas": ["public"]: the scheduler sends only to schemas that have a School
-    # row, and public has none, so such an entry would never run.
+    # Also in every school's schema, each sweeping its own outbox messages (each school's
+    # sweep locks only its own rows, so the schools' sweeps never wait on each other).
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},
     # Alerts to the DSL on duty move on once their wait is over (alerts.services).
     "alerts-escalate": {"task": "alerts.escalate", "schedule": 60.0},
@@ -296,6 +298,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "alerts-digest": {"task": "alerts.send_digests", "schedule": crontab(hour=7, minute=0)},
     # Confirmed purges run, then newly due records are listed for the DSLs (retention).
     "retention-nightly": {"task": "retention.nightly", "schedule": crontab(hour=1, minute=15)},
+    # Once, in the public schema (insights.scheduler): changed schools' facts are refreshed
+    # by tasks in their schemas (insights.services), and nightly every school's, for what
+    # time alone moves (a month's end, actions falling overdue).
+    "insights-refresh": {
+        "task": "insights.queue_refreshes",
+        "schedule": 10.0,
+        "tenant_schemas": ["public"],
+    },
+    "insights-nightly": {
+        "task": "insights.mark_all_changed",
+        "schedule": crontab(hour=0, minute=20),
+        "tenant_schemas": ["public"],
+    },
 }
 # Publishing a task while Redis is down gives up within a second, so a request that queues
 # one after its commit (tenants.outbox) is not held up; the outbox sweep sends it later.

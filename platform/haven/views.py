@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from haven.access import signed_in
+from trusts.selectors import lead_of
 
 
 @signed_in
 def platform_home(request: HttpRequest) -> HttpResponse:
+    """A trust lead's home is their trust's dashboard."""
+    if lead_of(request.user) is not None:
+        return redirect("trusts:dashboard")
     return render(request, "haven/platform_home.html")

@@ -15,24 +15,24 @@ def test_a_missing_logins_file_mends_the_demo_with_new_passwords_that_work(db, t
     config = Config.from_environ({"HAVEN_VAR_DIR": str(tmp_path), "HAVEN_PORT": "8000"})
     logins = ensure_demo(config)
     assert [login.email for login in logins] == [
-        "operator@haven.example",
+        "operator@haven.example", "lead@demo-trust.example",
         "dsl@abbey.example", "deputy@abbey.example", "teacher@abbey.example",
         "dsl@westleigh.example", "deputy@westleigh.example", "teacher@westleigh.example",
     ]  # fmt: skip
-    assert logins[1].url == "http://abbey.localhost:8000/"
+    assert logins[2].url == "http://abbey.localhost:8000/"
     path = tmp_path / "demo-logins.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert ensure_demo(config) == logins
 
     client = Client(HTTP_HOST="abbey.localhost")
     response = client.post(
-        "/accounts/login/", {"username": "dsl@abbey.example", "password": logins[1].password}
+        "/accounts/login/", {"username": "dsl@abbey.example", "password": logins[2].password}
     )
     assert response.status_code == 302
     teacher = Client(HTTP_HOST="westleigh.localhost")
     response = teacher.post(
         "/accounts/login/",
-        {"username": "teacher@westleigh.example", "password": logins[6].password},
+        {"username": "teacher@westleigh.example", "password": logins[7].password},
     )
     assert response.status_code == 302
     assert teacher.get("/").status_code == 200
@@ -41,6 +41,15 @@ def test_a_missing_logins_file_mends_the_demo_with_new_passwords_that_work(db, t
         "/accounts/login/", {"username": "operator@haven.example", "password": logins[0].password}
     )
     assert response.status_code == 302
+    lead = Client(HTTP_HOST="localhost")
+    response = lead.post(
+        "/accounts/login/?next=/trust/",
+        {"username": "lead@demo-trust.example", "password": logins[1].password},
+    )
+    assert response["Location"] == "/trust/"
+    assert logins[1].url == "http://localhost:8000/trust/"
+    # A trust lead sees no figure before setting up a second factor.
+    assert lead.get("/trust/")["Location"].startswith("/trust/verify/")
 
 
 def test_the_demo_dsl_is_on_duty_with_the_deputy_next_and_escalation_after_two_minutes(
