@@ -14,8 +14,10 @@ class Trust(models.Model):
     slug = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
-    # Counts from 1 to this minus one are published as "<N" (insights.disclosure); a trust
-    # lead may raise it, and nothing may take it below 3 (trusts.services.set_threshold).
+    # Counts from 1 to this minus one are published as "<N" (insights.disclosure). A trust
+    # lead may only raise it; only a platform operator may lower it, and nothing may take
+    # it below 3. Every change is recorded (trusts.services.set_threshold,
+    # trusts.ThresholdChange).
     suppression_threshold = models.PositiveSmallIntegerField(default=5)
 
     class Meta:

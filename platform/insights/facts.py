@@ -2,6 +2,11 @@
 incidents, actions and pupils, giving counts per month and standard category, written to
 the public schema. What leaves the school's schema here is counts, and nothing else.
 
+An incident in two standard categories counts in both of their rows; each month with any
+row also has one row with the standard ALL_CATEGORIES ("all") in which each incident, pupil
+and action counts once: the figures for all categories come from that row, never from
+adding up the others.
+
 Months are calendar months in Haven's time zone (settings.TIME_ZONE). A month's figures
 that depend on a moment (open and overdue actions, the roll) are taken at the end of its
 last day, and for the current month now.
@@ -32,13 +37,23 @@ COUNTS = (
     "actions_overdue",
 )
 
-# Each incident once per standard category it has (two categories of one standard count once).
-_STANDARDS = """
+# The row of a month that counts every incident (and every action) once, whatever its
+# standard categories: the "All categories" figures, which a sum over standards would
+# inflate. Not a Standard value, so it never names a column of its own.
+ALL_CATEGORIES = "all"
+
+# Each incident once per standard category it has (two categories of one standard count
+# once), and once more, as ALL_CATEGORIES, for the row that counts it once in all. Every
+# incident has at least one category (concerns.services), so that row counts them all.
+_STANDARDS = f"""
 incident_standard AS (
     SELECT DISTINCT ic.incident_id, c.standard
     FROM concerns_incidentcategory ic
     JOIN concerns_category c ON c.id = ic.category_id
-)"""
+    UNION ALL
+    SELECT DISTINCT ic.incident_id, '{ALL_CATEGORIES}'
+    FROM concerns_incidentcategory ic
+)"""  # noqa: S608 (fixed text: the school's own tables)
 
 _INCIDENTS = f"""
 WITH {_STANDARDS}

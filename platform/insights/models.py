@@ -17,7 +17,9 @@ DAY_BUCKETS = 32
 class CategoryMonth(models.Model):
     """Counts for one school, one calendar month and one standard category
     (safeguarding.concerns.taxonomy.Standard). An incident with two standard categories
-    counts in both."""
+    counts in both; the school's row for the month with standard "all" (insights.facts
+    ALL_CATEGORIES) counts every incident, pupil and action once, for totals, rates,
+    actions and medians."""
 
     school = models.ForeignKey("tenants.School", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()  # the first day of the month
@@ -69,9 +71,16 @@ class RollMonth(models.Model):
 class Change(models.Model):
     """A school's transaction changed something its facts count: written by triggers in the
     school's schema, in that transaction (concerns migration 0005), at most once per
-    transaction. The school and a time, nothing else. A refresh deletes the rows it saw."""
+    transaction. The school and a time, nothing else. A refresh deletes the rows it saw.
 
-    school = models.ForeignKey("tenants.School", on_delete=models.CASCADE, related_name="+")
+    No foreign key constraint in the database: one would make every school commit that
+    fires the trigger take a key-share lock on its tenants_school row, and so wait on (or
+    hold up) anything that locks the school row for update. Django still deletes a school's
+    rows with it."""
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     changed_at = models.DateTimeField(db_default=Now())
 
     class Meta:
@@ -83,10 +92,15 @@ class Change(models.Model):
 
 class Refresh(models.Model):
     """Where one school's facts stand: when a refresh was last queued for it (cleared once
-    it ran) and when its facts were last computed."""
+    it ran) and when its facts were last computed. No foreign key constraint in the
+    database, as for Change: no lock on the school row when its facts are refreshed."""
 
     school = models.OneToOneField(
-        "tenants.School", on_delete=models.CASCADE, primary_key=True, related_name="+"
+        "tenants.School",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
     )
     queued_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)

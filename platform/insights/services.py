@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -72,16 +73,29 @@ def queue_refreshes(*, now: datetime | None = None) -> list[School]:
     """Queue a refresh task for every school with pending changes that has none queued (or
     whose queued one is older than REQUEUE_AFTER, and so was lost). Returns those schools.
 
-    One query over the pending changes, whatever the number of schools: beat runs this in
-    the public schema every REFRESH_INTERVAL."""
+    Oldest first: the schools are taken in the order of their oldest pending change. One
+    query over the pending changes (and one for those schools), whatever the number of
+    schools: beat runs this in the public schema every REFRESH_INTERVAL."""
     now = now or timezone.now()
     with schema_context(get_public_schema_name()), transaction.atomic():
         waiting = Refresh.objects.filter(queued_at__gt=now - REQUEUE_AFTER).values("school")
-        due = list(
-            School.objects.filter(pk__in=Change.objects.values("school"))
-            .exclude(pk__in=waiting)
-            .order_by("pk")[:QUEUE_BATCH]
+        # The schools whose oldest pending change is oldest go first, so a busy batch
+        # never starves the others (whatever their ids).
+        oldest = (
+            Change.objects.exclude(school__in=waiting)
+            .values("school")
+            .annotate(oldest=Min("changed_at"))
+            .order_by("oldest", "school")
+            .values_list("school", flat=True)[:QUEUE_BATCH]
         )
+        ids = list(oldest)
+        schools = School.objects.in_bulk(ids)
+        due = [schools[pk] for pk in ids if pk in schools]
+        # Changes of a school deleted since (no constraint ties them to one) have nothing
+        # to refresh: dropped, so they never hold a place in the batch.
+        gone = [pk for pk in ids if pk not in schools]
+        if gone:
+            Change.objects.filter(school_id__in=gone).delete()
         Refresh.objects.bulk_create(
             [Refresh(school=school, queued_at=now) for school in due],
             update_conflicts=True,

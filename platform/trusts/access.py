@@ -1,6 +1,7 @@
 """Who may use the trust pages and API: a signed-in trust lead, whose session (or API
-token, made from such a session) rests on a second factor. A lead without a verified
-factor reaches no figure: the pages send them to set one up or verify it."""
+token, made from such a session, for reading figures only) rests on a second factor. A
+lead without a verified factor reaches no figure: the pages send them to set one up or
+verify it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from knox.models import AuthToken
 from rest_framework.permissions import BasePermission
 
 from accounts import factors
+from accounts.models import User
 from haven.access import signed_in
+from trusts.models import TrustLead
 from trusts.selectors import lead_of
 
 ACCESS = "trust lead with a verified second factor"
@@ -46,8 +49,10 @@ def trust_lead(*, verified: bool = True) -> Callable:
 
 
 class IsVerifiedTrustLead(BasePermission):
-    """The trust API: a trust lead, by a token (made from a verified session, and only
-    while they still have a second factor) or by a session verified with one."""
+    """The trust API: a trust lead, by a session verified with a second factor or by a
+    token made from such a session, which works only while the lead still has a second
+    factor and was made after their password and their second factors last changed (the
+    tokens are deleted then too: trusts.signals)."""
 
     message = "Only trust leads with a second factor can use the trust API."
 
@@ -58,12 +63,28 @@ class IsVerifiedTrustLead(BasePermission):
         if lead is None:
             return False
         if isinstance(request.auth, AuthToken):
-            ok = factors.has_factor(request.user)
+            ok = token_is_current(request.auth, lead, request.user)
         else:
-            ok = bool(getattr(request.user, "is_verified", lambda: False)())
+            ok = verified_session(request)
         if ok:
             request.trust_lead = lead
         return ok
+
+
+def verified_session(request) -> bool:
+    """A signed-in session (not a token) verified with a second factor."""
+    if isinstance(getattr(request, "auth", None), AuthToken):
+        return False
+    return bool(getattr(request.user, "is_verified", lambda: False)())
+
+
+def token_is_current(token: AuthToken, lead: TrustLead, user: User) -> bool:
+    """The lead (`user`) still has a second factor, and the token is younger than their
+    password and their last change of second factors."""
+    for changed in (user.password_changed_at, lead.factors_changed_at):
+        if changed is not None and token.created <= changed:
+            return False
+    return factors.has_factor(user)
 
 
 def _on_platform() -> bool:

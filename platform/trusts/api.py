@@ -16,17 +16,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import AccountError
+from console.permissions import IsPlatformOperator
 from tenants.models import Trust
 from trusts import services
-from trusts.access import IsVerifiedTrustLead, _on_platform
-from trusts.errors import BadFilter, NotPermitted
+from trusts.access import IsVerifiedTrustLead, _on_platform, verified_session
+from trusts.errors import BadFilter, NotPermitted, TrustError
 from trusts.figures import PANELS, Cell, Line, Panel, trust_figures
 from trusts.models import TrustMembership
 from trusts.selectors import lead_of, parse_filters, phase_of, schools_of
 
 FILTERS = [
-    OpenApiParameter("from", str, description="First month, YYYY-MM (default: 12 months ago)"),
-    OpenApiParameter("to", str, description="Last month, YYYY-MM (default: last month)"),
+    OpenApiParameter("from", str, description="First month, YYYY-MM (default: 12 full months ago)"),
+    OpenApiParameter(
+        "to",
+        str,
+        description="Last month, YYYY-MM (default: last month). Closed months only: a "
+        "period including the current month is refused with a 400.",
+    ),
     OpenApiParameter("phase", str, enum=["primary", "secondary"], description="School phase"),
     OpenApiParameter("school", str, description="One of the trust's schools, by slug"),
 ]
@@ -170,9 +176,14 @@ def _cell(cell: Cell) -> dict:
 
 
 class MayInviteLeads(BasePermission):
-    """Platform operators, and verified trust leads (for their own trust only)."""
+    """Platform operators (by their operator token or session), and trust leads (for
+    their own trust only) from a session verified with a second factor: never by a lead's
+    API token, so a leaked token reads figures but cannot make a new lead."""
 
-    message = "Only platform operators and trust leads can invite trust leads."
+    message = (
+        "Only platform operators, and trust leads signed in with a verified second factor "
+        "(not by an API token), can invite trust leads."
+    )
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -180,7 +191,7 @@ class MayInviteLeads(BasePermission):
             return False
         if user.is_operator:
             return True
-        return IsVerifiedTrustLead().has_permission(request, view)
+        return verified_session(request) and IsVerifiedTrustLead().has_permission(request, view)
 
 
 class TrustLeadsApi(APIView):
@@ -192,7 +203,8 @@ class TrustLeadsApi(APIView):
         full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
     @extend_schema(
-        summary="Invite a trust lead (operators, or the trust's own leads)",
+        summary="Invite a trust lead (operators, or the trust's own leads from a verified "
+        "session: not by a lead's API token)",
         request=Input,
         responses={201: inline_serializer("Invited", {"email": serializers.CharField()})},
     )
@@ -216,3 +228,40 @@ class TrustLeadsApi(APIView):
         except NotPermitted as error:
             return Response({"detail": error.message}, status=status.HTTP_403_FORBIDDEN)
         return Response({"email": invited.user.email}, status=status.HTTP_201_CREATED)
+
+
+class TrustThresholdApi(APIView):
+    """The operators' way to set a trust's threshold, lower included: a lead can only raise
+    it (trusts.services.set_threshold). Each change is recorded with who made it."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsPlatformOperator]
+
+    class Input(serializers.Serializer):
+        threshold = serializers.CharField(max_length=10)
+
+    @extend_schema(
+        summary="Set a trust's suppression threshold (operators only; may lower it, never below 3)",
+        request=Input,
+        responses={
+            200: inline_serializer(
+                "Threshold",
+                {"trust": serializers.CharField(), "threshold": serializers.IntegerField()},
+            )
+        },
+    )
+    def put(self, request: Request, slug: str) -> Response:
+        trust = Trust.objects.filter(slug=slug).first()
+        if trust is None:
+            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.set_threshold(
+                trust=trust, threshold=data.validated_data["threshold"], by=request.user
+            )
+        except NotPermitted as error:
+            return Response({"detail": error.message}, status=status.HTTP_403_FORBIDDEN)
+        except TrustError as error:
+            return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"trust": trust.slug, "threshold": trust.suppression_threshold})

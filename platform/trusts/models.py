@@ -23,6 +23,9 @@ class TrustLead(models.Model):
         related_name="+",
     )
     created = models.DateTimeField(auto_now_add=True)
+    # When a second factor of theirs was last added or removed (trusts.signals): an API
+    # token made before then no longer works (trusts.access), and is deleted then anyway.
+    factors_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["trust", "user__email"]
@@ -65,3 +68,24 @@ class TrustMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} in {self.trust} from {self.starts:%Y-%m}"
+
+
+class ThresholdChange(models.Model):
+    """A change of a trust's suppression threshold: to what, by whom and when. A lead may
+    only raise it; lowering it is a platform operator's (trusts.services.set_threshold)."""
+
+    trust = models.ForeignKey(
+        "tenants.Trust", on_delete=models.CASCADE, related_name="threshold_changes"
+    )
+    threshold = models.PositiveSmallIntegerField()
+    previous = models.PositiveSmallIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["trust", "-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.trust} threshold {self.previous} to {self.threshold} at {self.changed_at}"

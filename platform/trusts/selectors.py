@@ -74,25 +74,38 @@ class Filters:
         return params
 
 
+def last_closed_month(today: datetime.date | None = None) -> datetime.date:
+    """The last full month: the latest a trust may see. The current month's figures move
+    as incidents are recorded (facts refresh within a minute), so showing them would tell
+    anyone polling when an incident landed."""
+    return add_months((today or timezone.localdate()).replace(day=1), -1)
+
+
 def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """The last twelve full months."""
-    this_month = (today or timezone.localdate()).replace(day=1)
-    return add_months(this_month, -DEFAULT_PERIOD), add_months(this_month, -1)
+    last = last_closed_month(today)
+    return add_months(last, 1 - DEFAULT_PERIOD), last
 
 
 def parse_filters(
     trust: Trust, params: Mapping[str, str], *, today: datetime.date | None = None
 ) -> Filters:
-    """The filters from a query string, or BadFilter saying what is wrong. A school is named
+    """The filters from a query string, or BadFilter saying what is wrong. Only closed
+    months: a period reaching into the current month is refused. A school is named
     by its slug and must be one of the trust's: any other slug, whether or not a school has
     it, gets the same answer."""
     today = today or timezone.localdate()
     first, last = default_period(today)
     first = _month(params.get("from"), "from") or first
     last = _month(params.get("to"), "to") or last
-    this_month = today.replace(day=1)
-    if last > this_month:
-        raise BadFilter("The period cannot end after this month.", field="to")
+    closed = last_closed_month(today)
+    for month, field in ((first, "from"), (last, "to")):
+        if month > closed:
+            raise BadFilter(
+                f"Figures are published for closed months only: the period must end by "
+                f"{closed:%B %Y} ({closed:%Y-%m}); {add_months(closed, 1):%B %Y} is not over.",
+                field=field,
+            )
     if first < EARLIEST_MONTH:
         raise BadFilter(f"The period cannot start before {EARLIEST_MONTH:%B %Y}.", field="from")
     if first > last:

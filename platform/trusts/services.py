@@ -15,7 +15,7 @@ from accounts import services as accounts
 from accounts.models import User
 from tenants.models import School, Trust
 from trusts.errors import NotPermitted, ThresholdRefused
-from trusts.models import TrustLead, TrustMembership
+from trusts.models import ThresholdChange, TrustLead, TrustMembership
 
 # A school that comes to Haven as part of a trust brings all of its history to that trust,
 # incidents dated before it was onboarded included: its membership starts here.
@@ -89,30 +89,49 @@ def move_school(
 
 def set_threshold(*, trust: Trust, threshold: object, by: User) -> Trust:
     """Counts below the threshold are published as "<N". Never below 3: a count of one or
-    two can name a child to anyone who knows the school."""
-    if not TrustLead.objects.filter(user=by, trust=trust).exists():
+    two can name a child to anyone who knows the school. A lead of the trust may raise it
+    (or keep it); only a platform operator may lower it. Every change is recorded
+    (ThresholdChange: to what, from what, by whom, when)."""
+    operator = bool(by.is_active and by.is_operator)
+    if not operator and not TrustLead.objects.filter(user=by, trust=trust).exists():
         raise NotPermitted("Only a lead of this trust can change its threshold.")
     try:
         value = int(str(threshold).strip())
     except ValueError:
         raise ThresholdRefused("Enter the threshold as a whole number, such as 5.") from None
-    if value < MINIMUM_THRESHOLD:
-        raise ThresholdRefused(
-            f"The threshold cannot be below {MINIMUM_THRESHOLD}: smaller counts could "
-            f"identify a child. It is still {trust.suppression_threshold}."
+    with transaction.atomic():
+        # Locked, so two changes at once are each checked against the other's result.
+        current = (
+            Trust.objects.select_for_update()
+            .values_list("suppression_threshold", flat=True)
+            .get(pk=trust.pk)
         )
-    if value > HIGHEST_THRESHOLD:
-        raise ThresholdRefused(
-            f"The threshold can be at most {HIGHEST_THRESHOLD}. It is still "
-            f"{trust.suppression_threshold}."
-        )
-    Trust.objects.filter(pk=trust.pk).update(suppression_threshold=value)
+        if value < MINIMUM_THRESHOLD:
+            raise ThresholdRefused(
+                f"The threshold cannot be below {MINIMUM_THRESHOLD}: smaller counts could "
+                f"identify a child. It is still {current}."
+            )
+        if value > HIGHEST_THRESHOLD:
+            raise ThresholdRefused(
+                f"The threshold can be at most {HIGHEST_THRESHOLD}. It is still {current}."
+            )
+        if value < current and not operator:
+            raise ThresholdRefused(
+                f"A trust lead can raise the threshold but not lower it: it is still "
+                f"{current}. To lower it, ask a platform operator."
+            )
+        if value != current:
+            Trust.objects.filter(pk=trust.pk).update(suppression_threshold=value)
+            ThresholdChange.objects.create(
+                trust=trust, threshold=value, previous=current, changed_by=by
+            )
     trust.suppression_threshold = value
     return trust
 
 
 def create_api_token(*, user: User) -> tuple[AuthToken, str]:
-    """A token for the trust API, shown once and stored hashed (knox)."""
+    """A token for the trust API, shown once and stored hashed (knox). It ends when its
+    lead's password changes or a second factor of theirs is added or removed."""
     if not TrustLead.objects.filter(user=user).exists():
         raise NotPermitted("Only trust leads have trust API tokens.")
     return AuthToken.objects.create(user=user)
@@ -122,6 +141,20 @@ def revoke_api_token(*, user: User, token_key: str) -> bool:
     """Revoke one of the person's own tokens; False when there was no such token."""
     deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
     return bool(deleted)
+
+
+def end_api_tokens(*, user_id: int, factors_changed: bool = False) -> int:
+    """Delete every API token of a trust lead whose credentials changed (their password,
+    or a second factor added or removed: trusts.signals); with `factors_changed`, note
+    when, so a token made before then is refused even if one escaped. Returns how many
+    tokens were deleted. Anyone who is not a trust lead is left alone."""
+    lead = TrustLead.objects.filter(user_id=user_id)
+    if not lead.exists():
+        return 0
+    if factors_changed:
+        lead.update(factors_changed_at=timezone.now())
+    deleted, _ = AuthToken.objects.filter(user_id=user_id).delete()
+    return deleted
 
 
 def _in_public_schema() -> None:

@@ -1,6 +1,7 @@
 """A school's facts are what its records give: per month and standard category, incidents,
 distinct pupils, actions opened, closed, open and overdue at the month's end, and the days
-to the first DSL action; per month, the roll."""
+to the first DSL action, and the same once more for all categories ("all"), each incident and
+action counted once; per month, the roll."""
 
 from __future__ import annotations
 
@@ -104,6 +105,20 @@ def test_each_count_of_a_month_and_standard_comes_from_the_records(spring_2023):
         (JULY, "neglect"): cell(
             incidents=1, pupils=1, actions_opened=1, first_action_days=histogram(d0=1)
         ),
+        # Each month once more, with each incident, pupil and action counted once: the
+        # second incident (bullying and neglect) and its action count once here.
+        (MARCH, "all"): cell(
+            incidents=3, pupils=2, actions_opened=3, actions_open=1,
+            first_action_days=histogram(d2=1, d31=1),
+        ),
+        (APRIL, "all"): cell(
+            actions_opened=1, actions_closed=1, actions_open=1, actions_overdue=1
+        ),
+        (MAY, "all"): cell(actions_open=1, actions_overdue=1),
+        (JUNE, "all"): cell(actions_closed=1),
+        (JULY, "all"): cell(
+            incidents=1, pupils=1, actions_opened=1, first_action_days=histogram(d0=1)
+        ),
     }  # fmt: skip
 
 
@@ -146,8 +161,10 @@ def test_the_current_months_open_and_overdue_actions_are_as_of_now(abbey):
 
     services.rebuild(abbey)
 
-    now_row = category_rows(abbey)[this_month, "self_harm"]
-    assert (now_row["actions_open"], now_row["actions_overdue"]) == (2, 1)
+    rows = category_rows(abbey)
+    for standard in ("self_harm", "all"):
+        now_row = rows[this_month, standard]
+        assert (now_row["actions_open"], now_row["actions_overdue"]) == (2, 1)
 
 
 def test_a_month_with_nothing_has_no_row(spring_2023):

@@ -3,6 +3,7 @@ school in a filter or API call gets the same plain refusal as a school that does
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.test import Client
@@ -16,9 +17,13 @@ from trusts.services import move_school
 def test_another_trusts_school_in_a_filter_is_refused_and_named_nowhere(demo, westleigh, abbey):
     other = TrustFactory(slug="hillside", name="Hillside Trust")
     move_school(westleigh, other)
+    # Westleigh's 2024 belongs to its old trust: the new one sees none of it.
     fact(westleigh, "2024-03", "neglect", incidents=23)
     lead = make_lead(other)
     client = platform_client(lead.user)
+    assert ">23<" in platform_client(make_lead(demo).user).get("/trust/", PERIOD).content.decode()
+    assert ">23<" not in client.get("/trust/", PERIOD).content.decode()
+    assert ">23<" not in client.get("/trust/", {**PERIOD, "school": "westleigh"}).content.decode()
 
     response = client.get("/trust/", {**PERIOD, "school": "abbey"})
     body = response.content.decode()
@@ -34,20 +39,41 @@ def test_another_trusts_school_in_a_filter_is_refused_and_named_nowhere(demo, we
     assert response.status_code == 400
     assert response.json() == {"school": ["None of your trust's schools has that name."]}
     assert api.get("/api/v1/trust/figures/nothing/").status_code == 404
+    trend = api.get("/api/v1/trust/figures/trend/", PERIOD).json()
+    assert trend["has_data"] is False
+    assert 23 not in _values(trend)
 
 
 def test_a_lead_sees_only_the_schools_of_their_trust(demo, abbey, westleigh):
     other = TrustFactory(slug="hillside", name="Hillside Trust")
-    move_school(westleigh, other)
-    fact(abbey, "2024-03", "neglect", incidents=23)
+    # Westleigh moved in July 2024: its March is the old trust's, its September the new's.
+    move_school(westleigh, other, today=datetime.date(2024, 7, 10))
+    fact(westleigh, "2024-03", "neglect", incidents=23)
+    fact(westleigh, "2024-09", "neglect", incidents=17)
+    fact(abbey, "2024-09", "neglect", incidents=31)
     lead = make_lead(other)
     client = platform_client(lead.user)
     body = client.get("/trust/", PERIOD).content.decode()
     assert "Westleigh" in body
     assert "Abbey" not in body
+    assert ">17<" in body
     assert ">23<" not in body
+    assert ">31<" not in body
+    trend = client.get("/api/v1/trust/figures/trend/", PERIOD).json()
+    assert 17 in _values(trend)
+    assert not {23, 31, 23 + 17, 31 + 17} & _values(trend)
     schools = client.get("/api/v1/trust/schools/").json()
     assert [s["slug"] for s in schools] == ["westleigh"]
+    # And the old trust sees Westleigh's March and Abbey, never Westleigh's September.
+    body = platform_client(make_lead(demo).user).get("/trust/", PERIOD).content.decode()
+    assert ">23<" in body
+    assert ">31<" in body
+    assert ">17<" not in body
+
+
+def _values(table: dict) -> set[float]:
+    lines = [*table["rows"], *([table["totals"]] if table["totals"] else [])]
+    return {c["value"] for line in lines for c in line["cells"].values() if c["value"] is not None}
 
 
 def _without_tokens(page: str) -> str:

@@ -26,7 +26,7 @@ def test_a_period_with_no_data_says_so(abbey, lead_client):
         ({"from": "2024-13"}, "from", "Give a month as YYYY-MM, such as 2025-09."),
         ({"from": "2024-06", "to": "2024-01"}, "from", "The period's first month must not be"),
         ({"from": "2019-01", "to": "2024-12"}, "from", "Choose a period of at most 60 months."),
-        ({"to": "2999-01"}, "to", "The period cannot end after this month."),
+        ({"to": "2999-01"}, "to", "Figures are published for closed months only"),
     ],
 )
 def test_a_period_that_cannot_be_shown_is_refused(lead_client, params, field, message):

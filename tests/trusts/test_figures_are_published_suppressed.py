@@ -16,11 +16,14 @@ MARCH = datetime.date(2024, 3, 1)
 
 
 def _facts(abbey, westleigh):
-    fact(abbey, "2024-03", "neglect", incidents=12, actions_open=7, actions_overdue=2,
-         days={0: 4, 2: 4, 9: 4})  # fmt: skip
-    fact(abbey, "2024-04", "neglect", incidents=9)
+    # Each school-month's standards, and its "all" row (each incident and action once).
+    for standard in ("neglect", "all"):
+        fact(abbey, "2024-03", standard, incidents=12, actions_open=7, actions_overdue=2,
+             days={0: 4, 2: 4, 9: 4})  # fmt: skip
+        fact(abbey, "2024-04", standard, incidents=9)
     fact(westleigh, "2024-03", "neglect", incidents=3, actions_open=1)
     fact(westleigh, "2024-03", "bullying", incidents=6)
+    fact(westleigh, "2024-03", "all", incidents=9, actions_open=1)
     roll(abbey, "2024-03", 400)
     roll(abbey, "2024-04", 400)
     roll(westleigh, "2024-03", 180)
@@ -97,6 +100,7 @@ def test_the_time_to_first_action_is_a_median_only_over_enough_incidents(
 ):
     _facts(abbey, westleigh)
     fact(westleigh, "2024-05", "bullying", incidents=2, days={1: 2})
+    fact(westleigh, "2024-05", "all", incidents=2, days={1: 2})
     data = lead_client.get("/api/v1/trust/figures/first-action/", PERIOD).json()
     rows = {row["key"]: row["cells"]["median_days"] for row in data["rows"]}
     assert rows["abbey"] == {"display": "2 days", "value": 2, "state": "shown"}

@@ -31,9 +31,10 @@ def test_no_pupil_or_incident_detail_appears_anywhere_a_lead_can_look(
         rebuild(school)
     secrets.discard("")
 
-    this_month = timezone.localdate().replace(day=1)
-    first = (this_month - datetime.timedelta(days=700)).replace(day=1)
-    period = {"from": f"{first:%Y-%m}", "to": f"{this_month:%Y-%m}"}
+    # Closed months only: up to the last full month.
+    last = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    first = (last - datetime.timedelta(days=700)).replace(day=1)
+    period = {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"}
     answers = {"/trust/": lead_client.get("/trust/", period)}
     for panel in PANELS:
         answers[f"/trust/csv/{panel}/"] = lead_client.get(f"/trust/csv/{panel}/", period)

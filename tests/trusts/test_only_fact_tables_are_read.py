@@ -50,6 +50,9 @@ def test_a_trust_request_touches_no_school_schema(facts, lead, lead_client, path
     if path.startswith("/api/"):
         clients.append(Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {token}"))
     for client in clients:
+        # Forget the search_path set before, so the request's first query must set its own
+        # and the capture below sees which.
+        connection.search_path_set_schemas = None
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path, PERIOD)
         assert response.status_code == 200
@@ -62,4 +65,5 @@ def test_a_trust_request_touches_no_school_schema(facts, lead, lead_client, path
         strangers = {t for t in tables if not t.startswith(PUBLIC_PREFIXES)}
         assert not strangers, f"{path} read {strangers}"
         paths = [q["sql"] for q in queries.captured_queries if "search_path" in q["sql"]]
+        assert paths, "the capture saw no SET search_path: the check below would be empty"
         assert all(re.sub(r"['\"]", "", p).split("=")[-1].strip() == "public" for p in paths), paths
