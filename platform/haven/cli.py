@@ -30,6 +30,9 @@ usage: haven <command> [options]
                        haven move-school --school abbey --trust hillside
   insights-rebuild   rebuild the trust figures from the schools' records:
                        haven insights-rebuild [--school abbey]
+  billing-run        issue the month's invoices (running it again issues nothing new):
+                       haven billing-run --month 2026-11
+  invoice-pdf        an invoice as a PDF:  haven invoice-pdf INV-000123
   create-operator    create a platform operator account
   operator-token     issue an API token for an operator
   <django command>   any other Django management command, e.g. haven shell

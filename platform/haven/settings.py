@@ -43,6 +43,7 @@ SHARED_APPS = [
     "console",
     "insights",
     "trusts",
+    "billing",
 ]
 
 # Apps in every school's schema: a school's staff accounts and sessions live with its data,
