@@ -86,6 +86,12 @@ def record(
     )
 
 
+def loggable_id(pk: int | None) -> int | None:
+    """An id asked for in a refused request, when it is one the log can hold (a positive
+    bigint); otherwise None, so a refusal of an absurd id is still logged."""
+    return pk if pk is not None and 0 < pk < _BIGINT else None
+
+
 def canonical_detail(detail: Mapping[str, Any] | None) -> str:
     """The detail as the log stores and hashes it: JSON with sorted keys and no spaces.
     Error messages never repeat the refused value: it may be exactly what must not leak."""

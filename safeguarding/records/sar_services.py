@@ -329,12 +329,8 @@ def _refused(
         action=AuditAction.SAR_REFUSED,
         actor=viewer.user,
         object_type=OBJECT_TYPE if sar_id is not None else ("pupil" if pupil_id else ""),
-        object_id=_held(sar_id) if sar_id is not None else _held(pupil_id),
-        pupil_id=_held(pupil_id) if found else None,
+        object_id=audit.loggable_id(sar_id) if sar_id is not None else audit.loggable_id(pupil_id),
+        pupil_id=audit.loggable_id(pupil_id) if found else None,
         request=request,
         detail={"reason": reason},
     )
-
-
-def _held(pk: int | None) -> int | None:
-    return pk if pk is not None and 0 < pk < 2**63 else None

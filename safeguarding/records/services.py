@@ -48,8 +48,8 @@ def refuse_unless_may_export(
         action=AuditAction.EXPORT_REFUSED,
         actor=viewer.user,
         object_type="pupil",
-        object_id=_audit_id(pupil_id),
-        pupil_id=_audit_id(pupil_id),
+        object_id=audit.loggable_id(pupil_id),
+        pupil_id=audit.loggable_id(pupil_id),
         request=request,
         detail={
             "format": file_format if file_format in FORMATS else None,
@@ -158,8 +158,3 @@ def check_period(
         problems.add(
             "date_to", "The end date is before the start date: put the earlier date first."
         )
-
-
-def _audit_id(pupil_id: int) -> int | None:
-    """The id asked for, when it is one the log can hold."""
-    return pupil_id if 0 < pupil_id < 2**63 else None

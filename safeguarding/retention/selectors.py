@@ -10,13 +10,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from safeguarding.concerns.models import Incident, LinkedPupil
 from safeguarding.people.models import Pupil
 from safeguarding.retention.models import Basis, LegalHold, RetentionReview, RetentionSettings
+from safeguarding.transfers.models import TransferredIncident
 
 RECENT_PURGES = 50
 
 
-def transferred_records() -> QuerySet:
-    from safeguarding.transfers.models import TransferredIncident
-
+def transferred_records() -> QuerySet[TransferredIncident]:
     return TransferredIncident.objects.all()
 
 

@@ -467,13 +467,14 @@ def destinations(current_school_id: int) -> QuerySet:
     return (
         School.objects.filter(status=School.Status.ACTIVE, training_of__isnull=True)
         .exclude(pk=current_school_id)
-        .exclude(schema_name__in=_not_schools())
+        .exclude(schema_name__in=not_schools())
         .select_related("trust")
         .order_by("name")
     )
 
 
-def _not_schools() -> list[str]:
+def not_schools() -> list[str]:
+    """The platform's own schema and the template: never a destination."""
     from django.conf import settings
     from django_tenants.utils import get_public_schema_name
 

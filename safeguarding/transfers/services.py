@@ -118,12 +118,12 @@ def pupil_to_send(*, viewer: Viewer, pupil_id: int, request: HttpRequest | None 
     """The pupil whose file would be sent: refused as above, NotFound (audited) for an id
     that is no pupil of this school."""
     refuse_unless_may_handle(viewer=viewer, request=request, object_type="pupil",
-                             object_id=_held(pupil_id))  # fmt: skip
+                             object_id=audit.loggable_id(pupil_id))  # fmt: skip
     try:
         return visible_pupil(viewer, pupil_id)
     except NotFound:
         _refused(request=request, viewer=viewer, object_type="pupil",
-                 object_id=_held(pupil_id), reasons=["not_found"])  # fmt: skip
+                 object_id=audit.loggable_id(pupil_id), reasons=["not_found"])  # fmt: skip
         raise
 
 
@@ -776,7 +776,7 @@ def _checked_destination(
     found = (
         School.objects.filter(pk=choice.school_id).first() if 0 < choice.school_id < 2**63 else None
     )
-    if found is None or found.schema_name in (_public(), settings.HAVEN_TEMPLATE_SCHEMA):
+    if found is None or found.schema_name in selectors.not_schools():
         problems.add("school", "There is no such school on Haven: choose one from the list.")
         reasons.append("unknown_school")
     elif found.pk == here.pk:
@@ -1032,12 +1032,12 @@ def _mark_failed(viewer: Viewer, incoming: IncomingTransfer, request) -> None:
 
 def _outgoing(viewer: Viewer, transfer_id: int, request) -> OutgoingTransfer:
     refuse_unless_may_handle(viewer=viewer, request=request, object_type=OUTGOING,
-                             object_id=_held(transfer_id))  # fmt: skip
+                             object_id=audit.loggable_id(transfer_id))  # fmt: skip
     try:
         return selectors.outgoing_transfer(transfer_id)
     except NotFound:
         _refused(request=request, viewer=viewer, object_type=OUTGOING,
-                 object_id=_held(transfer_id), reasons=["not_found"])  # fmt: skip
+                 object_id=audit.loggable_id(transfer_id), reasons=["not_found"])  # fmt: skip
         raise
 
 
@@ -1045,12 +1045,12 @@ def _incoming(viewer: Viewer, incoming_id: int, request) -> IncomingTransfer:
     """A transfer sent to this school: one sent to another school is not in this school's
     schema at all, so it is simply not found."""
     refuse_unless_may_handle(viewer=viewer, request=request, object_type=INCOMING,
-                             object_id=_held(incoming_id))  # fmt: skip
+                             object_id=audit.loggable_id(incoming_id))  # fmt: skip
     try:
         return selectors.incoming_transfer(incoming_id)
     except NotFound:
         _refused(request=request, viewer=viewer, object_type=INCOMING,
-                 object_id=_held(incoming_id), reasons=["not_found"])  # fmt: skip
+                 object_id=audit.loggable_id(incoming_id), reasons=["not_found"])  # fmt: skip
         raise
 
 
@@ -1111,16 +1111,6 @@ def _refused(
         object_id=object_id, pupil_id=pupil_id, request=request,
         detail={"reasons": sorted(set(reasons))[:50]},
     )  # fmt: skip
-
-
-def _held(pk: int | None) -> int | None:
-    return pk if pk is not None and 0 < pk < 2**63 else None
-
-
-def _public() -> str:
-    from django_tenants.utils import get_public_schema_name
-
-    return get_public_schema_name()
 
 
 @contextlib.contextmanager
