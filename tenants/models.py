@@ -40,6 +40,8 @@ class School(TenantMixin):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
         OFFBOARDING = "offboarding", "Offboarding"
+        # Its schema is dropped after an offboarding; the row stays for its invoices.
+        REMOVED = "removed", "Removed"
 
     slug = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
@@ -48,6 +50,9 @@ class School(TenantMixin):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.CharField(max_length=500, blank=True)
+    # Set by dunning (billing.dunning) when an invoice is long overdue: staff may read and may
+    # still record a new concern, but nothing else is changed. Never deletion.
+    billing_read_only_since = models.DateTimeField(null=True, blank=True)
     # The category template chosen at onboarding, so a training copy starts with the same
     # categories; blank for schools onboarded before it was recorded.
     category_template = models.CharField(max_length=40, blank=True)

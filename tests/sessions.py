@@ -1,4 +1,5 @@
-"""Signed-in test clients on a school's host, verified with a second factor or not."""
+"""Signed-in test clients on a school's host or the platform host, verified with a second
+factor or not."""
 
 from __future__ import annotations
 
@@ -21,6 +22,20 @@ def signed_in(school, user, *, verified: bool = True, **client_options) -> Clien
             session = client.session
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
+    return client
+
+
+def platform_client(user, *, verified: bool = True) -> Client:
+    """A session on the platform host, as after signing in and, unless verified=False,
+    verifying the person's authenticator app (one is made for them if they have none)."""
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    if verified:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="Test phone")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 

@@ -137,7 +137,22 @@ def remove_factor(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @signed_in
 def elevate(request: HttpRequest) -> HttpResponse:
     """Verify a second factor for this session: the CPOMS Authenticator's "elevate"."""
-    next_url = _safe_next(request)
+    return verify_page(
+        request, template="accounts/elevate.html", next_url=_safe_next(request), announce=True
+    )
+
+
+def verify_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    next_url: str,
+    announce: bool = False,
+    refused_status: int = 400,
+) -> HttpResponse:
+    """Verify a second factor for this session, then go on to `next_url`; the one flow
+    behind staff's "elevate" and the pages trust leads and operators must pass first.
+    `template` includes accounts/_verify_factor.html, or offers to set a factor up."""
     if request.user.is_verified():
         return redirect(next_url)
     error = ""
@@ -147,11 +162,12 @@ def elevate(request: HttpRequest) -> HttpResponse:
         except factors.FactorError as refusal:
             error = str(refusal)
         else:
-            messages.success(request, "Your access is elevated for this session.")
+            if announce:
+                messages.success(request, "Your access is elevated for this session.")
             return redirect(next_url)
     return render(
         request,
-        "accounts/elevate.html",
+        template,
         {
             "error": error,
             "next": next_url,
@@ -160,7 +176,7 @@ def elevate(request: HttpRequest) -> HttpResponse:
             "has_key": factors.has_key(request.user),
             "codes_left": factors.backup_codes_left(request.user),
         },
-        status=400 if error else 200,
+        status=refused_status if error else 200,
     )
 
 

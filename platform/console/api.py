@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from console.permissions import IsPlatformOperator
+from console.access import IsVerifiedOperator
 from safeguarding.setup import DEFAULT_TEMPLATE
 from tenants import selectors, services
 from tenants.errors import TenancyError
@@ -35,7 +35,7 @@ class SchoolOutput(serializers.ModelSerializer):
 class OperatorApiView(APIView):
     # Token first, so a client without credentials is told how to authenticate (401).
     authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsPlatformOperator]
+    permission_classes = [IsVerifiedOperator]
 
 
 class SchoolsApi(OperatorApiView):

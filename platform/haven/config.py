@@ -49,6 +49,20 @@ def _proxy_count(environ: Mapping[str, str]) -> int:
     return count
 
 
+def _days(environ: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of whole days, such as `7,21`."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        days = tuple(sorted(int(part) for part in raw.split(",") if part.strip()))
+    except ValueError:
+        raise ConfigError(f"{name} must be whole days separated by commas, not {raw!r}") from None
+    if any(day < 1 for day in days):
+        raise ConfigError(f"{name} must list days of 1 or more, not {raw!r}")
+    return days
+
+
 def _str(environ: Mapping[str, str], name: str, default: str = "") -> str:
     return environ.get(name, "").strip() or default
 
@@ -88,6 +102,12 @@ class Config:
     s3_endpoint_url: str
     s3_region: str
     proxy_count: int
+    offboard_grace_days: int
+    dunning_reminder_days: tuple[int, ...]
+    dunning_read_only_days: int
+    supplier_name: str
+    supplier_address: str
+    supplier_vat_number: str
 
     @property
     def pgdata(self) -> Path:
@@ -171,6 +191,14 @@ class Config:
             s3_endpoint_url=_str(environ, "HAVEN_S3_ENDPOINT_URL"),
             s3_region=_str(environ, "HAVEN_S3_REGION", "eu-west-2"),
             proxy_count=_proxy_count(environ),
+            offboard_grace_days=_int(environ, "HAVEN_OFFBOARD_GRACE_DAYS", 30),
+            dunning_reminder_days=_days(environ, "HAVEN_DUNNING_REMINDER_DAYS", (7, 21)),
+            dunning_read_only_days=_int(environ, "HAVEN_DUNNING_READ_ONLY_DAYS", 45),
+            supplier_name=_str(environ, "HAVEN_SUPPLIER_NAME", "Haven Safeguarding Ltd"),
+            supplier_address=_str(
+                environ, "HAVEN_SUPPLIER_ADDRESS", "1 Example Street, London, EC1A 1AA"
+            ),
+            supplier_vat_number=_str(environ, "HAVEN_SUPPLIER_VAT_NUMBER", "GB 000 0000 00"),
         )
 
 

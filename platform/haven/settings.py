@@ -312,6 +312,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=0, minute=20),
         "tenant_schemas": ["public"],
     },
+    # Once, in the public schema: each school's counts for the operators' console.
+    "console-health": {
+        "task": "console.measure_health",
+        "schedule": crontab(hour=3, minute=40),
+        "tenant_schemas": ["public"],
+    },
 }
 # Publishing a task while Redis is down gives up within a second, so a request that queues
 # one after its commit (tenants.outbox) is not held up; the outbox sweep sends it later.

@@ -24,4 +24,5 @@ urlpatterns = [
         name="api-schema",
     ),
     path("trust/", include("trusts.urls")),
+    path("console/", include("console.urls")),
 ]

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import AccountError
-from console.permissions import IsPlatformOperator
+from console.access import IsVerifiedOperator
 from tenants.models import Trust
 from trusts import services
 from trusts.access import IsVerifiedTrustLead, _on_platform, verified_session
@@ -235,7 +235,7 @@ class TrustThresholdApi(APIView):
     it (trusts.services.set_threshold). Each change is recorded with who made it."""
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsPlatformOperator]
+    permission_classes = [IsVerifiedOperator]
 
     class Input(serializers.Serializer):
         threshold = serializers.CharField(max_length=10)

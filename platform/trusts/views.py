@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
 
-from accounts import factors
 from accounts.errors import AccountError
+from accounts.factor_views import verify_page
 from haven.clients import same_host_target
 from safeguarding.records.charts import Series, line_chart
 from safeguarding.records.spreadsheet import rows_csv
@@ -79,28 +79,8 @@ def verify(request: HttpRequest, lead: TrustLead) -> HttpResponse:
         request.POST.get("next") or request.GET.get("next"),
         default=reverse("trusts:dashboard"),
     )
-    if request.user.is_verified():
-        return redirect(next_url)
-    error = ""
-    if request.method == "POST":
-        try:
-            factors.verify(request, request.POST.get("code", ""))
-        except factors.FactorError as refusal:
-            error = str(refusal)
-        else:
-            return redirect(next_url)
-    return render(
-        request,
-        "trusts/verify.html",
-        {
-            "error": error,
-            "next": next_url,
-            "has_factor": factors.has_factor(request.user),
-            "has_app": factors.has_app(request.user),
-            "has_key": factors.has_key(request.user),
-            "codes_left": factors.backup_codes_left(request.user),
-        },
-        status=401 if error else 200,
+    return verify_page(
+        request, template="trusts/verify.html", next_url=next_url, refused_status=401
     )
 
 

@@ -12,6 +12,7 @@ from knox.models import AuthToken
 
 from tenants.models import School
 from tests.factories import OperatorFactory, UserFactory
+from tests.sessions import platform_client
 
 NEW_SCHOOL = {
     "slug": "riverside",
@@ -23,9 +24,7 @@ NEW_SCHOOL = {
 
 @pytest.fixture
 def operator_client(db) -> Client:
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(OperatorFactory())
-    return client
+    return platform_client(OperatorFactory())
 
 
 def test_an_operator_onboards_a_school_and_it_is_live(operator_client):

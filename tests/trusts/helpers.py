@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from insights.models import DAY_BUCKETS, CategoryMonth, RollMonth
 from tenants.models import Trust
 from tests.factories import UserFactory
+from tests.sessions import platform_client  # noqa: F401  (the trust tests' import)
 from trusts.models import TrustLead
 
 PLATFORM = "localhost"
@@ -23,19 +22,6 @@ def make_lead(trust: Trust, *, factor: bool = True, email: str | None = None) ->
     if factor:
         TOTPDevice.objects.create(user=user, name="Lead's phone", confirmed=True)
     return TrustLead.objects.create(user=user, trust=trust)
-
-
-def platform_client(user, *, verified: bool = True) -> Client:
-    """A session on the platform host, as after signing in and (unless verified=False)
-    verifying the person's authenticator app."""
-    client = Client(HTTP_HOST=PLATFORM)
-    client.force_login(user)
-    if verified:
-        device = TOTPDevice.objects.get(user=user, confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
 
 
 def fact(school, month: str, standard: str, *, days: dict[int, int] | None = None, **counts):
