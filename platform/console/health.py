@@ -29,9 +29,7 @@ def measure(school: School) -> SchoolHealth:
         stored = (Attachment.objects.aggregate(total=Sum("size"))["total"] or 0) + (
             TransferredFile.objects.aggregate(total=Sum("size"))["total"] or 0
         )
-        recent = Incident.objects.filter(
-            recorded_at__gte=now - datetime.timedelta(days=30)
-        ).count()
+        recent = Incident.objects.filter(recorded_at__gte=now - datetime.timedelta(days=30)).count()
         last = AuditEvent.objects.aggregate(last=Max("occurred_at"))["last"]
     with in_public_schema():
         health, _ = SchoolHealth.objects.update_or_create(

@@ -130,9 +130,7 @@ class Offboarding(models.Model):
     requested_by_email = models.CharField(max_length=254)
     requested_at = models.DateTimeField(db_default=Now(), editable=False)
     removable_from = models.DateTimeField()
-    export_status = models.CharField(
-        max_length=10, choices=Export.choices, default=Export.PENDING
-    )
+    export_status = models.CharField(max_length=10, choices=Export.choices, default=Export.PENDING)
     export_name = models.CharField(max_length=300, blank=True)  # its key in export storage
     export_bytes = models.BigIntegerField(null=True, blank=True)
     export_sha256 = models.CharField(max_length=64, blank=True)

@@ -44,9 +44,7 @@ def school(request: HttpRequest, slug: str) -> HttpResponse:
 
 @operator_page()
 def audit(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "console/audit.html", {"actions": selectors.actions()}
-    )
+    return render(request, "console/audit.html", {"actions": selectors.actions()})
 
 
 @operator_page(verified=False)

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0005_trust_suppression_threshold'),
+        ("tenants", "0005_trust_suppression_threshold"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='school',
-            name='billing_read_only_since',
+            model_name="school",
+            name="billing_read_only_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='school',
-            name='status',
-            field=models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('offboarding', 'Offboarding'), ('removed', 'Removed')], default='active', max_length=20),
+            model_name="school",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("active", "Active"),
+                    ("suspended", "Suspended"),
+                    ("offboarding", "Offboarding"),
+                    ("removed", "Removed"),
+                ],
+                default="active",
+                max_length=20,
+            ),
         ),
     ]

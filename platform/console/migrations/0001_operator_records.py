@@ -6,108 +6,264 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0006_removed_status_and_read_only'),
+        ("tenants", "0006_removed_status_and_read_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SchoolHealth',
+            name="SchoolHealth",
             fields=[
-                ('school', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='health', serialize=False, to='tenants.school')),
-                ('pupils_on_roll', models.PositiveIntegerField(default=0)),
-                ('staff_accounts', models.PositiveIntegerField(default=0)),
-                ('storage_bytes', models.BigIntegerField(default=0)),
-                ('incidents_last_30_days', models.PositiveIntegerField(default=0)),
-                ('last_activity_at', models.DateTimeField(blank=True, null=True)),
-                ('measured_at', models.DateTimeField()),
+                (
+                    "school",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="health",
+                        serialize=False,
+                        to="tenants.school",
+                    ),
+                ),
+                ("pupils_on_roll", models.PositiveIntegerField(default=0)),
+                ("staff_accounts", models.PositiveIntegerField(default=0)),
+                ("storage_bytes", models.BigIntegerField(default=0)),
+                ("incidents_last_30_days", models.PositiveIntegerField(default=0)),
+                ("last_activity_at", models.DateTimeField(blank=True, null=True)),
+                ("measured_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='BulkOnboarding',
+            name="BulkOnboarding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_by_email', models.CharField(max_length=254)),
-                ('file_name', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('finished', 'Finished'), ('failed', 'Stopped by an error')], default='queued', max_length=10)),
-                ('created', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('trust', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bulk_onboardings', to='tenants.trust')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_by_email", models.CharField(max_length=254)),
+                ("file_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("finished", "Finished"),
+                            ("failed", "Stopped by an error"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "trust",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bulk_onboardings",
+                        to="tenants.trust",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-pk'],
+                "ordering": ["-created", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='BulkOnboardingRow',
+            name="BulkOnboardingRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.PositiveIntegerField()),
-                ('slug', models.SlugField(max_length=63)),
-                ('name', models.CharField(max_length=200)),
-                ('template', models.CharField(max_length=40)),
-                ('plan_code', models.CharField(max_length=40)),
-                ('dsl_email', models.CharField(max_length=254)),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('onboarded', 'Onboarded'), ('failed', 'Not onboarded')], default='pending', max_length=10)),
-                ('message', models.CharField(blank=True, max_length=500)),
-                ('seconds', models.FloatField(blank=True, null=True)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='console.bulkonboarding')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tenants.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.PositiveIntegerField()),
+                ("slug", models.SlugField(max_length=63)),
+                ("name", models.CharField(max_length=200)),
+                ("template", models.CharField(max_length=40)),
+                ("plan_code", models.CharField(max_length=40)),
+                ("dsl_email", models.CharField(max_length=254)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("onboarded", "Onboarded"),
+                            ("failed", "Not onboarded"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("message", models.CharField(blank=True, max_length=500)),
+                ("seconds", models.FloatField(blank=True, null=True)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="console.bulkonboarding",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tenants.school",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'line'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'slug'), name='bulk_row_slug_once_per_job')],
+                "ordering": ["job", "line"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("job", "slug"), name="bulk_row_slug_once_per_job"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Offboarding',
+            name="Offboarding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=500)),
-                ('previous_status', models.CharField(max_length=20)),
-                ('requested_by_email', models.CharField(max_length=254)),
-                ('requested_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('removable_from', models.DateTimeField()),
-                ('export_status', models.CharField(choices=[('pending', 'Waiting to start'), ('running', 'Exporting'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('export_name', models.CharField(blank=True, max_length=300)),
-                ('export_bytes', models.BigIntegerField(blank=True, null=True)),
-                ('export_sha256', models.CharField(blank=True, max_length=64)),
-                ('export_finished_at', models.DateTimeField(blank=True, null=True)),
-                ('export_error', models.CharField(blank=True, max_length=100)),
-                ('cancelled_by_email', models.CharField(blank=True, max_length=254)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_by_email', models.CharField(blank=True, max_length=254)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offboardings', to='tenants.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500)),
+                ("previous_status", models.CharField(max_length=20)),
+                ("requested_by_email", models.CharField(max_length=254)),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False
+                    ),
+                ),
+                ("removable_from", models.DateTimeField()),
+                (
+                    "export_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to start"),
+                            ("running", "Exporting"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("export_name", models.CharField(blank=True, max_length=300)),
+                ("export_bytes", models.BigIntegerField(blank=True, null=True)),
+                ("export_sha256", models.CharField(blank=True, max_length=64)),
+                ("export_finished_at", models.DateTimeField(blank=True, null=True)),
+                ("export_error", models.CharField(blank=True, max_length=100)),
+                ("cancelled_by_email", models.CharField(blank=True, max_length=254)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("confirmed_by_email", models.CharField(blank=True, max_length=254)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offboardings",
+                        to="tenants.school",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('cancelled_at__isnull', True)), fields=('school',), name='one_open_offboarding_per_school'), models.CheckConstraint(condition=models.Q(('confirmed_by_email', ''), models.Q(('confirmed_by_email', models.F('requested_by_email')), _negated=True), _connector='OR'), name='offboarding_confirmed_by_a_second_operator')],
+                "ordering": ["-requested_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("cancelled_at__isnull", True)),
+                        fields=("school",),
+                        name="one_open_offboarding_per_school",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("confirmed_by_email", ""),
+                            models.Q(
+                                ("confirmed_by_email", models.F("requested_by_email")),
+                                _negated=True,
+                            ),
+                            _connector="OR",
+                        ),
+                        name="offboarding_confirmed_by_a_second_operator",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OperatorAction',
+            name="OperatorAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('operator_email', models.CharField(max_length=254)),
-                ('operator_id', models.BigIntegerField(blank=True, null=True)),
-                ('act', models.CharField(max_length=40)),
-                ('outcome', models.CharField(choices=[('done', 'Done'), ('refused', 'Refused')], default='done', max_length=10)),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='operator_actions', to='tenants.school')),
-                ('trust', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='operator_actions', to='tenants.trust')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_default=django.db.models.functions.datetime.Now(), editable=False
+                    ),
+                ),
+                ("operator_email", models.CharField(max_length=254)),
+                ("operator_id", models.BigIntegerField(blank=True, null=True)),
+                ("act", models.CharField(max_length=40)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("done", "Done"), ("refused", "Refused")],
+                        default="done",
+                        max_length=10,
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=200)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="operator_actions",
+                        to="tenants.school",
+                    ),
+                ),
+                (
+                    "trust",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="operator_actions",
+                        to="tenants.trust",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['school', '-at'], name='operator_action_by_school')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["school", "-at"], name="operator_action_by_school")
+                ],
             },
         ),
     ]
