@@ -198,14 +198,14 @@ class TrustLeadsApi(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [MayInviteLeads]
 
-    class Input(serializers.Serializer):
+    class LeadInvitation(serializers.Serializer):
         email = serializers.CharField(max_length=254)
         full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
     @extend_schema(
         summary="Invite a trust lead (operators, or the trust's own leads from a verified "
         "session: not by a lead's API token)",
-        request=Input,
+        request=LeadInvitation,
         responses={201: inline_serializer("Invited", {"email": serializers.CharField()})},
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -214,7 +214,7 @@ class TrustLeadsApi(APIView):
         if trust is None or (not request.user.is_operator and lead.trust_id != trust.pk):
             # Another trust's leads are none of this lead's business, nor whether it exists.
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
-        data = self.Input(data=request.data)
+        data = self.LeadInvitation(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             invited = services.invite_trust_lead(
@@ -237,12 +237,12 @@ class TrustThresholdApi(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsVerifiedOperator]
 
-    class Input(serializers.Serializer):
+    class NewThreshold(serializers.Serializer):
         threshold = serializers.CharField(max_length=10)
 
     @extend_schema(
         summary="Set a trust's suppression threshold (operators only; may lower it, never below 3)",
-        request=Input,
+        request=NewThreshold,
         responses={
             200: inline_serializer(
                 "Threshold",
@@ -254,7 +254,7 @@ class TrustThresholdApi(APIView):
         trust = Trust.objects.filter(slug=slug).first()
         if trust is None:
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
-        data = self.Input(data=request.data)
+        data = self.NewThreshold(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.set_threshold(
