@@ -48,11 +48,13 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/onboarding.py
+	$(BIN)/python bench/bulk_onboarding.py
 	$(BIN)/python bench/incidents.py
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/records.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/insights.py
+	$(BIN)/python bench/billing_run.py
 
 migrate: $(STAMP)
 	$(BIN)/haven migrate

@@ -190,20 +190,104 @@ class CreditNote(models.Model):
         return self.number
 
 
-class Payment(models.Model):
-    """Money received against an invoice, recorded by an operator (or, later, a payment
-    provider's adapter)."""
+def payment_methods() -> list[tuple[str, str]]:
+    """The payment providers' names (billing.payments.PROVIDERS), read when asked so that
+    a provider added later needs no migration."""
+    from billing.payments import method_choices
 
-    class Method(models.TextChoices):
-        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    return method_choices()
+
+
+class Payment(models.Model):
+    """Money received against an invoice, recorded through a payment provider's adapter
+    (billing.payments): by an operator for a bank transfer, later by a card provider."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(**MONEY)
     received_on = models.DateField()
-    method = models.CharField(max_length=20, choices=Method.choices, default=Method.BANK_TRANSFER)
+    method = models.CharField(max_length=20, choices=payment_methods, default="bank_transfer")
     reference = models.CharField(max_length=100, blank=True)
     recorded_by = models.CharField(max_length=254)  # the operator's email
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+
+class BillingContact(models.Model):
+    """Where a payer's reminders go: a school that pays for itself, or a trust. Without
+    one, a trust's reminders go to its trust leads and a school's are recorded but not
+    emailed (the console says so)."""
+
+    school = models.OneToOneField(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="billing_contact"
+    )
+    trust = models.OneToOneField(
+        Trust, null=True, blank=True, on_delete=models.PROTECT, related_name="billing_contact"
+    )
+    email = models.EmailField(max_length=254)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(school__isnull=False, trust__isnull=True)
+                | Q(school__isnull=True, trust__isnull=False),
+                name="billing_contact_has_one_payer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class DunningNotice(models.Model):
+    """A step of dunning taken for an overdue invoice, once: a reminder at N days overdue,
+    or the notice that its schools became read-only. Holds the invoice's number, amount
+    and due date only, as does the email it sends."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        READ_ONLY = "read_only", "Read-only access"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="dunning_notices")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The step reached: one of HAVEN_DUNNING_REMINDER_DAYS, or HAVEN_DUNNING_READ_ONLY_DAYS.
+    days_overdue = models.PositiveSmallIntegerField()
+    on = models.DateField()  # the day dunning took the step
+    # Who it was emailed to ("" when the payer has no contact) and when the mail server took
+    # it; a notice with addresses and no sent_at is tried again by the next run.
+    sent_to = models.CharField(max_length=1000, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["invoice", "on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "kind", "days_overdue"], name="one_dunning_step_per_invoice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.kind} at {self.days_overdue} days"
+
+
+class ReadOnlyHold(models.Model):
+    """An overdue invoice holding one of the schools it covers read-only. The school's
+    `billing_read_only_since` is set while it has an open hold; a hold ends when its
+    invoice is paid or credited, or when an operator lifts the school's read-only access,
+    and an invoice never holds the same school twice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="read_only_holds")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="read_only_holds")
+    since = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=254, blank=True)
+    end_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["since", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "school"], name="one_hold_per_school")
+        ]

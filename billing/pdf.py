@@ -19,17 +19,31 @@ ASSETS = Path(__file__).resolve().parent / "templates" / "billing" / "pdf"
 @dataclass(frozen=True)
 class Supplier:
     name: str
-    address: str
+    address_lines: tuple[str, ...]
     vat_number: str
+
+    @property
+    def address(self) -> str:
+        return "\n".join(self.address_lines)
 
 
 def supplier() -> Supplier:
-    """Who sends the invoice: settings HAVEN_SUPPLIER_* when a deployment sets them."""
+    """Who sends the invoice: HAVEN_SUPPLIER_NAME, HAVEN_SUPPLIER_ADDRESS and
+    HAVEN_SUPPLIER_VAT_NUMBER (haven.config)."""
+    config = settings.CONFIG
     return Supplier(
-        name=getattr(settings, "HAVEN_SUPPLIER_NAME", "Haven Safeguarding Ltd"),
-        address=getattr(settings, "HAVEN_SUPPLIER_ADDRESS", "1 Example Street\nLondon\nEC1A 1AA"),
-        vat_number=getattr(settings, "HAVEN_VAT_NUMBER", "GB 000 0000 00"),
+        name=config.supplier_name,
+        address_lines=address_lines(config.supplier_address),
+        vat_number=config.supplier_vat_number,
     )
+
+
+def address_lines(text: str) -> tuple[str, ...]:
+    """An address as its lines: split at line breaks (real ones, or "\\n" written in an
+    environment file) when it has any, else at commas."""
+    text = text.replace("\\n", "\n")
+    parts = text.splitlines() if "\n" in text else text.split(",")
+    return tuple(part.strip() for part in parts if part.strip())
 
 
 def invoice_html(invoice: Invoice) -> str:

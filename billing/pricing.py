@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 PENNY = Decimal("0.01")
 MONTHS_IN_YEAR = 12
@@ -51,3 +51,22 @@ def monthly_charge(
 def vat_on(net: Decimal, rate: Decimal) -> Decimal:
     """VAT on an invoice's net total, rounded half-up to the penny."""
     return to_pennies(net * rate)
+
+
+def pounds(amount: Decimal) -> str:
+    """£1,234.56: how money is written on pages, in messages and on invoices."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """What an operator typed as money ("1,234.56", "£12.50", "12") as Decimal, or None
+    when it is not a number at all; whether the amount is acceptable is the service's."""
+    cleaned = str(text or "").strip().removeprefix("£").replace(",", "").strip()
+    if not cleaned:
+        return None
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None

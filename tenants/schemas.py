@@ -9,6 +9,11 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django_tenants.management.commands import SyncCommon
+from django_tenants.management.commands.migrate_schemas import (
+    GET_EXECUTOR_FUNCTION,
+    MigrateSchemasCommand,
+)
 from django_tenants.utils import quote_schema_name, schema_exists
 
 from tenants import cloning
@@ -42,9 +47,22 @@ def migrate_all_schemas(*, verbosity: int = 1, executor: str = "standard") -> No
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
         migrate_template_schema(verbosity=verbosity)
         call_command(
-            "migrate_schemas", tenant=True, interactive=False, verbosity=verbosity,
+            _MigrateSchools(), tenant=True, interactive=False, verbosity=verbosity,
             executor=executor,
         )  # fmt: skip
+
+
+class _MigrateSchools(MigrateSchemasCommand):
+    """django-tenants' migrate_schemas over the schools that still have a schema: a school
+    removed after offboarding keeps its row but not its schema."""
+
+    def handle(self, *args, **options) -> None:
+        SyncCommon.handle(self, *args, **options)
+        from tenants.selectors import schools_with_schemas
+
+        executor = GET_EXECUTOR_FUNCTION(codename=self.executor)(self.args, self.options)
+        names = list(schools_with_schemas().order_by("pk").values_list("schema_name", flat=True))
+        executor.run_migrations(tenants=names)
 
 
 @contextmanager

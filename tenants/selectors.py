@@ -19,6 +19,12 @@ def list_schools() -> QuerySet[School]:
     return School.objects.select_related("trust").order_by("name")
 
 
+def schools_with_schemas() -> QuerySet[School]:
+    """Every school whose schema still exists: not one removed after offboarding, whose
+    row stays for its invoices and audit. What loops over schools in their schemas use."""
+    return School.objects.exclude(status=School.Status.REMOVED)
+
+
 def school_for_host(hostname: str) -> School | None:
     domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
     return domain.tenant if domain else None

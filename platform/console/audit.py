@@ -20,6 +20,7 @@ class Act:
     OFFBOARDING_REQUESTED = "offboarding_requested"
     OFFBOARDING_CANCELLED = "offboarding_cancelled"
     EXPORT_DOWNLOADED = "export_downloaded"
+    EXPORT_RETRIED = "export_retried"
     REMOVAL_CONFIRMED = "removal_confirmed"
     SCHOOL_REMOVED = "school_removed"
     TRUST_CREATED = "trust_created"
@@ -29,6 +30,9 @@ class Act:
     CREDIT_NOTE_ISSUED = "credit_note_issued"
     SUBSCRIPTION_CHANGED = "subscription_changed"
     READ_ONLY_LIFTED = "read_only_lifted"
+    PLAN_CREATED = "plan_created"
+    DUNNING_REMINDER_SENT = "dunning_reminder_sent"
+    READ_ONLY_IMPOSED = "read_only_imposed"
 
     LABELS = {
         ONBOARDED: "Onboarded a school",
@@ -38,6 +42,7 @@ class Act:
         OFFBOARDING_REQUESTED: "Asked for a school's removal",
         OFFBOARDING_CANCELLED: "Cancelled a school's removal",
         EXPORT_DOWNLOADED: "Downloaded a school's export",
+        EXPORT_RETRIED: "Exported a school again under a new passphrase",
         REMOVAL_CONFIRMED: "Confirmed a school's removal",
         SCHOOL_REMOVED: "Removed a school's data",
         TRUST_CREATED: "Created a trust",
@@ -47,6 +52,9 @@ class Act:
         CREDIT_NOTE_ISSUED: "Issued a credit note",
         SUBSCRIPTION_CHANGED: "Changed a school's plan or payer",
         READ_ONLY_LIFTED: "Lifted a school's read-only access",
+        PLAN_CREATED: "Created a billing plan",
+        DUNNING_REMINDER_SENT: "Sent a reminder for an overdue invoice",
+        READ_ONLY_IMPOSED: "Made a school read-only for an overdue invoice",
     }
 
 

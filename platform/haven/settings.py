@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.SchoolHostMiddleware",
+    # A school held read-only by an overdue invoice: writes refused, except recording a
+    # concern (and signing in); reading never blocked.
+    "billing.read_only.BillingReadOnlyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -272,6 +275,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    # The status of a school appears in several operator answers: one enum, one name.
+    "ENUM_NAME_OVERRIDES": {"SchoolStatusEnum": "tenants.models.School.Status"},
 }
 REST_KNOX = {"TOKEN_TTL": timedelta(days=90), "AUTO_REFRESH": False}
 
@@ -310,6 +315,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "insights-nightly": {
         "task": "insights.mark_all_changed",
         "schedule": crontab(hour=0, minute=20),
+        "tenant_schemas": ["public"],
+    },
+    # Once, in the public schema: reminders for overdue invoices, then read-only access
+    # (billing.dunning); idempotent, so a missed or repeated day does no harm.
+    "billing-dunning": {
+        "task": "billing.dunning",
+        "schedule": crontab(hour=6, minute=30),
         "tenant_schemas": ["public"],
     },
     # Once, in the public schema: each school's counts for the operators' console.

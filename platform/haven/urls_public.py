@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("console.api_urls")),
     path("api/v1/", include("trusts.api_urls")),
+    path("api/v1/", include("billing.api_urls")),
     # The platform's API (operators and trusts), described from this host's routes only.
     path(
         "api/schema/",
@@ -17,12 +18,14 @@ urlpatterns = [
             urlconf="haven.urls_public",
             custom_settings={
                 "TITLE": "Haven platform API",
-                "DESCRIPTION": "On the platform host: operators onboard schools; trust leads "
-                "read their trust's figures, suppressed as on their dashboard.",
+                "DESCRIPTION": "On the platform host: operators onboard schools and run "
+                "billing; trust leads read their trust's figures, suppressed as on their "
+                "dashboard.",
             },
         ),
         name="api-schema",
     ),
     path("trust/", include("trusts.urls")),
+    path("console/billing/", include("billing.urls")),
     path("console/", include("console.urls")),
 ]

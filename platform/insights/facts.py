@@ -288,5 +288,10 @@ def _months_back(month: datetime.date, count: int) -> datetime.date:
 
 
 def schools_with_facts() -> Iterable[School]:
-    """Every school whose records count: real schools, not training copies."""
-    return School.objects.filter(training_of__isnull=True).order_by("pk")
+    """Every school whose records count: real schools, not training copies, and not one
+    removed after offboarding (its schema is gone; its facts stay)."""
+    return (
+        School.objects.filter(training_of__isnull=True)
+        .exclude(status=School.Status.REMOVED)
+        .order_by("pk")
+    )

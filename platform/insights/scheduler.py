@@ -19,6 +19,13 @@ logger = logging.getLogger(__name__)
 
 
 class Scheduler(TenantAwarePersistentScheduler):
+    @classmethod
+    def get_queryset(cls):
+        """Schools with a schema: a school removed after offboarding gets no beat job."""
+        from tenants.selectors import schools_with_schemas
+
+        return schools_with_schemas()
+
     def apply_entry(self, entry: ScheduleEntry, producer: object = None) -> None:
         headers = entry.options.get("headers") or {}
         public = get_public_schema_name()

@@ -13,6 +13,8 @@ from billing.models import Invoice, Plan, Subscription, UsageSnapshot
 from billing.services import billing_run
 from tests.factories import PupilFactory
 
+OPS = "ops@haven.example"  # who did it, as the audit records it
+
 JAN = datetime.date(2027, 1, 1)
 
 
@@ -33,7 +35,7 @@ def test_the_snapshot_counts_pupils_on_roll_at_the_end_of_the_month(long_standin
         PupilFactory(admission_date=datetime.date(2027, 2, 1))  # not yet admitted
         PupilFactory(admission_date=datetime.date(2027, 1, 31))  # admitted on the last day
 
-    billing_run(month=JAN)
+    billing_run(month=JAN, by=OPS)
 
     assert UsageSnapshot.objects.get(school=abbey, month=JAN).pupils == 5
 
@@ -41,7 +43,7 @@ def test_the_snapshot_counts_pupils_on_roll_at_the_end_of_the_month(long_standin
 def test_a_trust_gets_one_invoice_with_a_line_per_school(long_standing):
     abbey, westleigh = long_standing
 
-    result = billing_run(month=JAN)
+    result = billing_run(month=JAN, by=OPS)
 
     [invoice] = Invoice.objects.filter(number__in=result.invoices_issued)
     assert invoice.trust == abbey.trust and invoice.school is None
@@ -68,7 +70,7 @@ def test_a_school_that_pays_for_itself_gets_its_own_invoice(long_standing):
     with abbey:
         PupilFactory.create_batch(5)
 
-    result = billing_run(month=JAN)
+    result = billing_run(month=JAN, by=OPS)
 
     assert len(result.invoices_issued) == 2
     own = Invoice.objects.get(school=abbey, month=JAN)
@@ -83,7 +85,7 @@ def test_a_school_that_joined_mid_month_pays_from_its_joining_day(long_standing,
     abbey, westleigh = long_standing
     joined(westleigh, datetime.date(2027, 1, 17))  # 15 of January's 31 days
 
-    billing_run(month=JAN)
+    billing_run(month=JAN, by=OPS)
 
     line = Invoice.objects.get(trust=abbey.trust, month=JAN).lines.get(school=westleigh)
     assert line.amount == Decimal("24.19")  # 50 x 15 / 31 = 24.193...
@@ -93,7 +95,7 @@ def test_a_school_that_joins_after_the_month_is_not_billed_for_it(long_standing,
     abbey, westleigh = long_standing
     joined(westleigh, datetime.date(2027, 2, 1))
 
-    billing_run(month=JAN)
+    billing_run(month=JAN, by=OPS)
 
     invoice = Invoice.objects.get(trust=abbey.trust, month=JAN)
     assert [line.school for line in invoice.lines.all()] == [abbey]
@@ -101,10 +103,10 @@ def test_a_school_that_joins_after_the_month_is_not_billed_for_it(long_standing,
 
 
 def test_a_second_run_for_the_same_month_creates_nothing_new(long_standing):
-    first = billing_run(month=JAN)
+    first = billing_run(month=JAN, by=OPS)
     counts = (Invoice.objects.count(), UsageSnapshot.objects.count(), Subscription.objects.count())
 
-    second = billing_run(month=JAN)
+    second = billing_run(month=JAN, by=OPS)
 
     assert (first.snapshots_taken, len(first.invoices_issued)) == (2, 1)
     assert (second.snapshots_taken, second.invoices_issued, second.already_invoiced) == (0, [], 1)
@@ -116,7 +118,7 @@ def test_a_second_run_for_the_same_month_creates_nothing_new(long_standing):
 
 
 def test_the_database_refuses_a_second_invoice_for_a_payer_and_month(long_standing):
-    [number] = billing_run(month=JAN).invoices_issued
+    [number] = billing_run(month=JAN, by=OPS).invoices_issued
     invoice = Invoice.objects.get(number=number)
     invoice.pk, invoice.number = None, "INV-TWICE"
 
@@ -125,8 +127,8 @@ def test_the_database_refuses_a_second_invoice_for_a_payer_and_month(long_standi
 
 
 def test_invoice_numbers_follow_each_other(long_standing):
-    first = billing_run(month=JAN).invoices_issued
-    second = billing_run(month=datetime.date(2027, 2, 1)).invoices_issued
+    first = billing_run(month=JAN, by=OPS).invoices_issued
+    second = billing_run(month=datetime.date(2027, 2, 1), by=OPS).invoices_issued
 
     [a], [b] = first, second
     assert a.startswith("INV-") and len(a) == len("INV-000123")

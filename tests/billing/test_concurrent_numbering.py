@@ -19,6 +19,8 @@ from billing.models import (
 from billing.services import billing_run
 from tenants.models import School
 
+OPS = "ops@haven.example"  # who did it, as the audit records it
+
 pytestmark = pytest.mark.django_db
 
 # A month no other test bills, so the committed rows here are easy to tell and remove.
@@ -74,13 +76,16 @@ def test_two_runs_at_once_issue_each_invoice_once_with_gapless_numbers(
 ):
     counter_before = committed_payers
     monkeypatch.setattr(School, "_previous_tenant", _StackPerThread())
+    # The operators' audit is append-only: committed here, it could never be removed.
+    audited: list[dict] = []
+    monkeypatch.setattr("console.audit.record", lambda **entry: audited.append(entry))
     start = threading.Barrier(2)
     outcomes: list = [None, None]
 
     def run(index: int) -> None:
         try:
             start.wait(timeout=10)
-            outcomes[index] = billing_run(month=MONTH)
+            outcomes[index] = billing_run(month=MONTH, by=OPS)
         except BaseException as error:  # handed back to the test
             outcomes[index] = error
         finally:
@@ -99,3 +104,4 @@ def test_two_runs_at_once_issue_each_invoice_once_with_gapless_numbers(
     assert sorted(Invoice.objects.filter(month=MONTH).values_list("number", flat=True)) == issued
     assert DocumentCounter.objects.get(series="invoice").last_number == counter_before + 2
     assert UsageSnapshot.objects.filter(month=MONTH).count() == 2
+    assert [entry["act"] for entry in audited] == ["billing_run", "billing_run"]

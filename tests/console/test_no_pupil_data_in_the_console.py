@@ -74,7 +74,9 @@ def test_no_pupil_or_incident_detail_appears_anywhere_an_operator_can_look(abbey
     pages = _walk(client, ["/console/", *api])
 
     assert "Abbey Community College" in pages["/console/"]
-    visited_routes = {resolve(urlsplit(address).path, urlconf="haven.urls_public").view_name for address in pages}
+    visited_routes = {
+        resolve(urlsplit(address).path, urlconf="haven.urls_public").view_name for address in pages
+    }
     assert "console:school" in visited_routes
     for address, text in pages.items():
         leaked = [secret for secret in secrets if secret in text]

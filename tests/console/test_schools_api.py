@@ -5,11 +5,14 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from knox.models import AuthToken
 
+from console.audit import Act
+from console.models import OperatorAction
 from tenants.models import School
 from tests.factories import OperatorFactory, UserFactory
 from tests.sessions import platform_client
@@ -35,6 +38,7 @@ def test_an_operator_onboards_a_school_and_it_is_live(operator_client):
         "name": "Riverside Academy",
         "trust": "demo",
         "status": "active",
+        "plan": "standard",
         "url": "http://riverside.localhost:8000/",
         "created": response.json()["created"],
     }
@@ -133,3 +137,28 @@ def test_operator_tokens_are_issued_by_command_and_expire(db):
         "/api/v1/schools/", HTTP_AUTHORIZATION=f"Token {token}"
     )
     assert response.status_code == 200
+
+
+def test_the_onboarding_api_is_documented_in_the_platform_schema(db):
+    schema = yaml.safe_load(Client(HTTP_HOST="localhost").get("/api/schema/").content)
+    assert {
+        "/api/v1/schools/",
+        "/api/v1/trusts/",
+        "/api/v1/bulk-onboardings/",
+        "/api/v1/bulk-onboardings/{job_id}/",
+    } <= set(schema["paths"])
+    assert "plan" in schema["components"]["schemas"]["OnboardSchoolRequest"]["properties"]
+    upload = schema["paths"]["/api/v1/bulk-onboardings/"]["post"]["requestBody"]["content"]
+    assert {"multipart/form-data", "application/json"} <= set(upload)
+
+
+def test_an_unknown_plan_is_a_400_and_the_refusal_is_audited(operator_client):
+    response = operator_client.post(
+        "/api/v1/schools/", {**NEW_SCHOOL, "plan": "gold"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "plan": ["There is no plan with the code 'gold'; the plans are: standard."]
+    }
+    assert not School.objects.filter(slug="riverside").exists()
+    assert OperatorAction.objects.get(act=Act.ONBOARDED).outcome == "refused"

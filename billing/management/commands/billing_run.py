@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            result = billing_run(month=parse_month(options["month"]))
+            result = billing_run(month=parse_month(options["month"]), by="haven cli")
         except BillingError as error:
             raise CommandError(error.message) from None
         label = f"{result.month:%B %Y}"

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from console.lifecycle import CLI, reactivate
 from tenants.errors import TenancyError
 from tenants.selectors import get_school
-from tenants.services import reactivate_school
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            school = reactivate_school(school=get_school(options["slug"]))
+            school = reactivate(school=get_school(options["slug"]), by=CLI)
         except TenancyError as error:
             raise CommandError(error.message) from None
         self.stdout.write(self.style.SUCCESS(f"Reactivated {school.name}."))

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from console.lifecycle import CLI, suspend
 from tenants.errors import TenancyError
 from tenants.selectors import get_school
-from tenants.services import suspend_school
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            school = suspend_school(school=get_school(options["slug"]), reason=options["reason"])
+            school = suspend(school=get_school(options["slug"]), by=CLI, reason=options["reason"])
         except TenancyError as error:
             raise CommandError(error.message) from None
         self.stdout.write(self.style.SUCCESS(f"Suspended {school.name}."))

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from safeguarding.audit.verify import verify_and_anchor
 from tenants.errors import TenancyError
-from tenants.selectors import get_school, list_schools
+from tenants.selectors import get_school, schools_with_schemas
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             except TenancyError as error:
                 raise CommandError(error.message) from None
         else:
-            schools = list(list_schools())
+            schools = list(schools_with_schemas().order_by("name"))
             if not schools:
                 self.stdout.write("No schools yet, so no audit logs to check.")
                 return
