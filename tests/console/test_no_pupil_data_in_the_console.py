@@ -8,8 +8,12 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from django.urls import resolve
+from django.utils import timezone
 
+from billing.services import billing_run
 from console import health
+from console.lifecycle import request_offboarding
+from console.onboarding import start_bulk_onboarding
 from safeguarding.concerns.models import Incident
 from safeguarding.demo_data import generate
 from safeguarding.people.models import Pupil
@@ -65,7 +69,16 @@ def test_no_pupil_or_incident_detail_appears_anywhere_an_operator_can_look(abbey
     secrets = _secrets(abbey)
     health.measure(abbey)
     health.measure(westleigh)
-    client = platform_client(OperatorFactory())
+    operator = OperatorFactory()
+    # Something on every console page: invoices, a bulk onboarding, an offboarding.
+    billing_run(month=timezone.localdate().replace(day=1), by=operator)
+    start_bulk_onboarding(
+        by=operator,
+        trust="demo",
+        data=b"slug,name,template,plan,dsl_email\nnew-one,New One,,,dsl@new.example\n",
+    )
+    request_offboarding(school=abbey, by=operator, reason="Closing")
+    client = platform_client(operator)
     api = [
         path
         for path in client.get("/api/schema/", {"format": "json"}).json()["paths"]
@@ -77,7 +90,8 @@ def test_no_pupil_or_incident_detail_appears_anywhere_an_operator_can_look(abbey
     visited_routes = {
         resolve(urlsplit(address).path, urlconf="haven.urls_public").view_name for address in pages
     }
-    assert "console:school" in visited_routes
+    for route in ("console:school", "console:bulk_job", "billing:invoice", "console:offboarding"):
+        assert route in visited_routes, route
     for address, text in pages.items():
         leaked = [secret for secret in secrets if secret in text]
         assert not leaked, f"{address} shows {leaked[:3]}"
