@@ -83,6 +83,25 @@ def _start_in_public_schema() -> Iterator[None]:
     connection.set_schema_to_public()
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on loopback, with the test bucket, for the whole run."""
+    from moto.server import ThreadedMotoServer
+
+    from haven.embedded import free_port
+    from tests.s3 import BUCKET, client
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    client(endpoint).create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+    )
+    yield endpoint
+    server.stop()
+
+
 @pytest.fixture
 def abbey(db):
     from tenants.models import School

@@ -26,9 +26,9 @@ from console.models import Offboarding, OperatorAction
 from tenants.models import Domain, School
 from tenants.services import onboard_school, onboard_training_school
 from tests.factories import OperatorFactory
+from tests.s3 import BUCKET, school_storage
+from tests.s3 import client as s3_client
 from tests.sessions import platform_client
-from tests.tenants import test_storage
-from tests.tenants.test_storage import BUCKET, s3_endpoint  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -385,20 +385,10 @@ def test_an_operator_script_offboards_and_a_second_one_removes_through_the_api(l
 
 
 @pytest.fixture
-def bucket(settings, s3_endpoint):  # noqa: F811 (the fixture imported above)
+def bucket(settings, s3_endpoint):
     """School files and exports in an S3 bucket (moto's server on loopback)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "tenants.storage.SchoolS3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": s3_endpoint,
-                **test_storage.CREDENTIALS,
-            },
-        },
-    }
-    return test_storage._client(s3_endpoint)
+    school_storage(settings, s3_endpoint)
+    return s3_client(s3_endpoint)
 
 
 def test_with_s3_the_export_reads_the_bucket_and_is_kept_under_its_own_prefix(

@@ -6,55 +6,25 @@ import urllib.request
 from io import BytesIO
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from moto.server import ThreadedMotoServer
 
-from haven.embedded import free_port
 from safeguarding.concerns.models import Category
 from safeguarding.concerns.services import Upload, add_action, record_incident
 from tests import samples
 from tests.factories import PupilFactory, StaffFactory
 from tests.faults import fail_once_a_file_is_stored
+from tests.s3 import BUCKET, school_storage
+from tests.s3 import client as s3_client
 from tests.sessions import verified_viewer
-
-BUCKET = "haven-test-files"
-CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    _client(endpoint).create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
-    )
-    yield endpoint
-    server.stop()
 
 
 @pytest.fixture
 def s3(settings, s3_endpoint):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "tenants.storage.SchoolS3Storage",
-            "OPTIONS": {"bucket_name": BUCKET, "endpoint_url": s3_endpoint, **CREDENTIALS},
-        },
-    }
-    return _client(s3_endpoint)
-
-
-def _client(endpoint: str):
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="eu-west-2",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
+    school_storage(settings, s3_endpoint)
+    return s3_client(s3_endpoint)
 
 
 def _record_with_file(name: str = "form.pdf", content: bytes = samples.PDF):
