@@ -324,7 +324,8 @@ class SubscriptionApi(OperatorApiView):
         billing_email = serializers.CharField(
             max_length=254, required=False, allow_blank=True,
             help_text="Where the payer's reminders go (the trust's contact when the trust "
-            'pays); "" removes it; left out, unchanged.',
+            'pays); "" removes it; left out, unchanged. Applied only when the payer stays '
+            "the same: a request that changes the payer changes no contact.",
         )  # fmt: skip
 
     class SubscriptionOut(serializers.Serializer):

@@ -126,7 +126,10 @@ def _notice(invoice: Invoice, kind: str, days: int, today: datetime.date) -> Dun
 
 
 def _hold(invoice: Invoice, school: School, days: int) -> bool:
-    """The invoice holds `school` read-only; True when that made the school read-only."""
+    """The invoice holds `school` read-only; True when that made the school read-only. The
+    school row is locked first, so a payment or a lift ending its other holds at the same
+    moment sees this hold before it clears the flag."""
+    School.objects.select_for_update().get(pk=school.pk)
     _, created = ReadOnlyHold.objects.get_or_create(invoice=invoice, school=school)
     if not created:
         return False
@@ -184,7 +187,7 @@ def reminder_email(notice: DunningNotice) -> EmailMessage:
     invoice = notice.invoice
     owed = invoice.gross - invoice.credited() - invoice.paid()
     schools = ", ".join(school.name for school in schools_of(invoice)) or invoice.customer_name
-    supplier = settings.CONFIG.supplier_name
+    supplier = invoice.supplier_name or settings.CONFIG.supplier_name
     facts = (
         f"Invoice {invoice.number} from {supplier} to {invoice.customer_name}, for "
         f"{pounds(invoice.gross)} including VAT, was due on {invoice.due_on:%-d %B %Y}. "
@@ -206,8 +209,8 @@ def reminder_email(notice: DunningNotice) -> EmailMessage:
             f"{facts}\n\nPlease pay by bank transfer quoting {invoice.number}. If you have "
             "paid in the last few days, thank you, and please ignore this reminder.\n\n"
             f"If it is still unpaid {threshold} days after it was due, Haven becomes read-only "
-            f"for {schools}: staff can still read every record and record new concerns, but "
-            "nothing else can be changed until it is paid. Nothing is ever deleted.\n"
+            f"for {schools}: staff can still read every record, record new concerns and follow "
+            "them up, but nothing else can be changed until it is paid. Nothing is ever deleted.\n"
         )
     return EmailMessage(
         subject=subject, body=body, to=[a.strip() for a in notice.sent_to.split(",")]

@@ -123,6 +123,11 @@ class Invoice(models.Model):
     vat = models.DecimalField(**MONEY)
     gross = models.DecimalField(**MONEY)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
+    # Who sent it, as configured on the day it was issued, so a re-rendered invoice never
+    # changes; blank on invoices issued before these were kept (billing.pdf falls back).
+    supplier_name = models.CharField(max_length=200, blank=True, default="")
+    supplier_address = models.TextField(blank=True, default="")
+    supplier_vat_number = models.CharField(max_length=40, blank=True, default="")
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

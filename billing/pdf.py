@@ -27,9 +27,17 @@ class Supplier:
         return "\n".join(self.address_lines)
 
 
-def supplier() -> Supplier:
-    """Who sends the invoice: HAVEN_SUPPLIER_NAME, HAVEN_SUPPLIER_ADDRESS and
-    HAVEN_SUPPLIER_VAT_NUMBER (haven.config)."""
+def supplier(invoice: Invoice | None = None) -> Supplier:
+    """Who sends the invoice: as stored on it when it was issued, so rendering it again
+    years later shows the same; else (an invoice issued before that was kept, or none)
+    HAVEN_SUPPLIER_NAME, HAVEN_SUPPLIER_ADDRESS and HAVEN_SUPPLIER_VAT_NUMBER
+    (haven.config)."""
+    if invoice is not None and invoice.supplier_name:
+        return Supplier(
+            name=invoice.supplier_name,
+            address_lines=address_lines(invoice.supplier_address),
+            vat_number=invoice.supplier_vat_number,
+        )
     config = settings.CONFIG
     return Supplier(
         name=config.supplier_name,
@@ -52,7 +60,7 @@ def invoice_html(invoice: Invoice) -> str:
         {
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
-            "supplier": supplier(),
+            "supplier": supplier(invoice),
             "vat_percent": (invoice.vat_rate * 100).normalize(),
         },
     )

@@ -1,9 +1,11 @@
 """Read-only access on a school's host while an overdue invoice holds it (billing.dunning).
 
-Reading is never blocked, and neither is recording a new concern: safeguarding never stops
-because of an unpaid invoice. Every other write (POST, PUT, PATCH, DELETE) is refused with
-a 403 that says why, before any view runs. What stays open is the short list below, by URL
-name, so a route added later is refused until someone decides otherwise.
+Reading is never blocked, and neither is safeguarding work: recording a new concern, following
+it up with actions, and accepting or rejecting a pupil's file sent by another school. A
+child's safety never waits on an unpaid invoice. Every other write (POST, PUT, PATCH,
+DELETE) is refused with a 403 that says why, before any view runs. What stays open is the
+short list below, by URL name, so a route added later is refused until someone decides
+otherwise.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.urls import Resolver404, resolve
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 MESSAGE = (
     "This school's Haven account is read-only because an invoice is overdue; you can still "
-    "record a concern."
+    "record a concern, add and complete its actions, and accept or reject a transferred file."
 )
 
 # Signing in and out, passwords and second factors: a person's own account, which they need
@@ -30,6 +32,14 @@ OPEN_ROUTES = frozenset(
         "concerns:add_incident",
         "concerns:find_pupils",
         "api-incidents",
+        "api-pupil-search",
+        # Following a concern up: adding and completing its actions, on the page or the API.
+        "concerns:add_action",
+        "concerns:complete_action",
+        "api-actions",
+        # A pupil's safeguarding file arriving from their previous school.
+        "transfers:accept",
+        "transfers:reject",
         # Reading that posts: the pupil search (what is typed stays out of the address),
         # building a chronology export, hiding names on screen, marking an alert read.
         "concerns:pupils",
@@ -55,7 +65,7 @@ def is_open(request: HttpRequest) -> bool:
 
 class BillingReadOnlyMiddleware:
     """After SchoolHostMiddleware: refuses a write on a read-only school's host unless it
-    is reading or recording a concern."""
+    is reading or safeguarding work (OPEN_ROUTES)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -26,7 +26,7 @@ from django.utils import timezone
 from billing.dunning import payer_emails
 from billing.errors import InvalidMonth
 from billing.models import BillingContact, CreditNote, Invoice, Payment, Plan, Subscription
-from billing.services import parse_month
+from billing.services import parse_month, payer_of
 from tenants.models import School
 
 OVERDUE = "overdue"
@@ -135,10 +135,14 @@ class SchoolBilling:
     payers: list[tuple[str, str]]
 
 
+def current_payer(school: School) -> str:
+    """Who pays for `school` now (Subscription.Payer)."""
+    return payer_of(school, Subscription.objects.filter(school=school).first())
+
+
 def school_billing(school: School, *, limit: int = 12) -> SchoolBilling:
     subscription = Subscription.objects.select_related("plan").filter(school=school).first()
-    default_payer = Subscription.Payer.TRUST if school.trust_id else Subscription.Payer.SCHOOL
-    payer = subscription.payer if subscription else default_payer
+    payer = payer_of(school, subscription)
     pays_by_trust = payer == Subscription.Payer.TRUST and school.trust_id
     owner = {"trust_id": school.trust_id} if pays_by_trust else {"school_id": school.pk}
     contact = BillingContact.objects.filter(**owner).values_list("email", flat=True).first()

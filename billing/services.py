@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
@@ -239,6 +240,9 @@ def _issue_invoice(
             vat_rate=rate,
             vat=vat,
             gross=net + vat,
+            supplier_name=settings.CONFIG.supplier_name,
+            supplier_address=settings.CONFIG.supplier_address,
+            supplier_vat_number=settings.CONFIG.supplier_vat_number,
             **payer,
         )
         for line in lines:
@@ -424,7 +428,10 @@ def change_subscription(
 ) -> Subscription:
     """A school's plan and who pays for it, from the next billing run on (issued invoices
     keep what they say). `billing_email`, when given, is where the payer's reminders go:
-    the school's own contact, or its trust's when the trust pays; "" removes it."""
+    the school's own contact, or its trust's when the trust pays; "" removes it. It is
+    applied only when this call leaves the payer as it was: the form shows the old payer's
+    contact, so switching a school to trust billing must not copy the school's address onto
+    the trust (or, left blank, delete the trust's); both contacts stay as they were."""
     try:
         plan = Plan.objects.filter(code=str(plan_code or "").strip()).first()
         if plan is None:
@@ -450,7 +457,9 @@ def change_subscription(
                 school=school, defaults={"plan": plan, "payer": payer}
             )
             contact = "unchanged"
-            if billing_email is not None:
+            if billing_email is not None and payer_of(school, before) != payer:
+                contact = "unchanged: the payer changed"
+            elif billing_email is not None:
                 contact = _set_contact(school=school, payer=payer, email=billing_email)
             audit.record(
                 by=by, act=Act.SUBSCRIPTION_CHANGED, school=school, subject=plan.code,
@@ -466,6 +475,14 @@ def change_subscription(
                      subject=str(plan_code or "")[:40], reason=refused.message,
                      refused=True)  # fmt: skip
         raise
+
+
+def payer_of(school: School, subscription: Subscription | None = None) -> str:
+    """Who pays for `school` now: its subscription's payer, or what the next run would
+    choose without one (its trust when it has one)."""
+    if subscription is not None:
+        return subscription.payer
+    return Subscription.Payer.TRUST if school.trust_id else Subscription.Payer.SCHOOL
 
 
 def _set_contact(*, school: School, payer: str, email: str) -> str:

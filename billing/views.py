@@ -224,8 +224,9 @@ def school(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
         return _school_page(request, found, {}, {})
     data = request.POST
+    payer_before = selectors.current_payer(found)
     try:
-        services.change_subscription(
+        subscription = services.change_subscription(
             school=found,
             plan_code=data.get("plan", ""),
             payer=data.get("payer", ""),
@@ -234,7 +235,14 @@ def school(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except BillingError as refused:
         return _school_page(request, found, _errors(refused, "billing_"), data)
-    messages.success(request, f"Billing for {found.name} saved; it applies from the next run.")
+    saved = f"Billing for {found.name} saved; it applies from the next run."
+    if subscription.payer != payer_before:
+        new_payer = found.trust.name if subscription.payer == "trust" else found.name
+        saved += (
+            " The payer changed, so no billing contact was changed: check "
+            f"{new_payer}'s contact below and save it if it needs one."
+        )
+    messages.success(request, saved)
     return redirect("console:school", slug=found.slug)
 
 

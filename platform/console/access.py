@@ -1,6 +1,6 @@
 """Who may use the console: a signed-in platform operator whose session rests on a second
-factor (pages), or an operator's API token (issued by `haven operator-token` on the
-server, or from a verified session). An operator without a verified factor reaches
+factor (pages), or an operator's API token (issued only by `haven operator-token` on
+the server). An operator without a verified factor reaches
 nothing but the page that asks for one."""
 
 from __future__ import annotations

@@ -256,18 +256,24 @@ def new_export_name(offboarding: Offboarding) -> str:
 
 def run(offboarding_id: int, export_name: str, sealed_passphrase: str) -> None:
     """Build and store one export attempt, recording how it went on the offboarding. Does
-    nothing when the attempt is no longer the current one, is done already, or the
-    offboarding was cancelled or the school removed."""
-    with in_public_schema(), transaction.atomic():
-        offboarding = (
-            Offboarding.objects.select_for_update().select_related("school").get(pk=offboarding_id)
-        )
-        if not _current(offboarding, export_name):
+    nothing unless it moves this attempt from Pending to Running itself: Celery acks late,
+    so the broker may deliver a long export twice, and a second copy must not touch the
+    first one's file. An attempt left Running by a lost worker stays so until an operator
+    chooses "Export again"; one that is no longer current, cancelled or removed is left."""
+    with in_public_schema():
+        claimed = Offboarding.objects.filter(
+            pk=offboarding_id,
+            export_name=export_name,
+            export_status=Offboarding.Export.PENDING,
+            cancelled_at__isnull=True,
+            removed_at__isnull=True,
+        ).update(export_status=Offboarding.Export.RUNNING, export_error="")
+        if claimed != 1:
+            logger.info(
+                "Export %s for offboarding %s not started again", export_name, offboarding_id
+            )
             return
-        offboarding.export_status = Offboarding.Export.RUNNING
-        offboarding.export_error = ""
-        offboarding.save(update_fields=["export_status", "export_error"])
-    school = offboarding.school
+        school = Offboarding.objects.select_related("school").get(pk=offboarding_id).school
     storage = export_storage()
     try:
         passphrase = unseal(sealed_passphrase)
@@ -275,7 +281,6 @@ def run(offboarding_id: int, export_name: str, sealed_passphrase: str) -> None:
             archive = Path(work) / "export.zip"
             build_archive(school=school, passphrase=passphrase, work=Path(work), target=archive)
             size, digest = archive.stat().st_size, _sha256_of(archive)
-            storage.delete(export_name)  # a half-written copy of an interrupted run
             with archive.open("rb") as content:
                 stored = storage.save(export_name, File(content))
     except Exception as error:
@@ -289,7 +294,7 @@ def run(offboarding_id: int, export_name: str, sealed_passphrase: str) -> None:
 def _current(offboarding: Offboarding, export_name: str) -> bool:
     return bool(
         offboarding.export_name == export_name
-        and offboarding.export_status in (Offboarding.Export.PENDING, Offboarding.Export.RUNNING)
+        and offboarding.export_status == Offboarding.Export.RUNNING
         and not offboarding.cancelled_at
         and not offboarding.removed_at
     )
@@ -421,6 +426,22 @@ def _sha256_of(path: Path) -> str:
         while chunk := content.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def export_intact(offboarding: Offboarding) -> bool:
+    """Whether the export is in export storage at the size recorded when it finished: once
+    the school is removed, it is the only copy of the school's records."""
+    if not offboarding.export_name or offboarding.export_bytes is None:
+        return False
+    try:
+        return export_storage().size(offboarding.export_name) == offboarding.export_bytes
+    except Exception as error:
+        logger.warning(
+            "Could not read the size of export %s: %s",
+            offboarding.export_name,
+            type(error).__name__,
+        )
+        return False
 
 
 def export_download_name(offboarding: Offboarding) -> str:

@@ -4,6 +4,7 @@ console.SchoolHealth: counts and one time, never a name or anything recorded."""
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -11,6 +12,8 @@ from django.utils import timezone
 from console.models import SchoolHealth
 from tenants.models import School
 from tenants.services import in_public_schema
+
+logger = logging.getLogger(__name__)
 
 
 def measure(school: School) -> SchoolHealth:
@@ -47,8 +50,17 @@ def measure(school: School) -> SchoolHealth:
 
 
 def measure_all() -> int:
-    """Measure every school that still has a schema; how many were measured."""
-    schools = list(School.objects.exclude(status=School.Status.REMOVED))
-    for school in schools:
-        measure(school)
-    return len(schools)
+    """Measure every school that still has a schema; how many were measured. One school
+    that cannot be measured is logged (by schema and the error's class, never its message,
+    which may quote a row) and skipped, so the others' counts stay fresh."""
+    measured = 0
+    for school in School.objects.exclude(status=School.Status.REMOVED):
+        try:
+            measure(school)
+        except Exception as error:
+            logger.error(
+                "Could not measure the health of %s: %s", school.schema_name, type(error).__name__
+            )
+            continue
+        measured += 1
+    return measured

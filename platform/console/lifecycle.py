@@ -26,6 +26,7 @@ from console import audit
 from console.audit import Act
 from console.export import (
     export_download_name,
+    export_intact,
     export_storage,
     new_export_name,
     removal_date,
@@ -112,7 +113,7 @@ def removal_blockers(offboarding: Offboarding, *, by: Any) -> list[str]:
     if offboarding.removed_at:
         return [f"{offboarding.school.name} has already been removed."]
     found = []
-    if _email(by) == offboarding.requested_by_email:
+    if _is_requester(offboarding, by):
         found.append(
             "A second operator must confirm the removal: you asked for it "
             "(the removal needs two people)."
@@ -148,16 +149,24 @@ def suspend(*, school: School, by: Any, reason: str) -> School:
     return school
 
 
-def reactivate(*, school: School, by: Any) -> School:
-    """Open a suspended school's host again."""
+def reactivate(*, school: School, by: Any, reason: str) -> School:
+    """Open a suspended school's host again, saying why (kept in the operators' audit)."""
+    reason = _clean_reason(reason)
     with _refusals_audited(by), in_public_schema(), transaction.atomic():
         locked = School.objects.select_for_update().get(pk=school.pk)
         if locked.status != School.Status.SUSPENDED:
-            _refuse(by, Act.REACTIVATED, locked, _not_suspended(locked))
+            _refuse(by, Act.REACTIVATED, locked, _not_suspended(locked), reason=reason)
+        problem = _reason_problem(reason, "reactivating the school")
+        if problem is not None:
+            _refuse(by, Act.REACTIVATED, locked, problem, reason=reason, field="reason")
         previous = locked.status_reason
         tenancy.reactivate_school(school=locked)
         audit.record(
-            by=by, act=Act.REACTIVATED, school=locked, detail={"suspended_for": previous[:200]}
+            by=by,
+            act=Act.REACTIVATED,
+            school=locked,
+            reason=reason,
+            detail={"suspended_for": previous[:200]},
         )
     _copy_status(locked, school)
     return school
@@ -172,11 +181,7 @@ def request_offboarding(*, school: School, by: Any, reason: str) -> OffboardingS
     reason = _clean_reason(reason)
     with _refusals_audited(by), in_public_schema(), transaction.atomic():
         locked = School.objects.select_for_update().get(pk=school.pk)
-        problem = _why_not_offboardable(locked)
-        if problem is None and not reason:
-            problem = "Give a reason for offboarding the school."
-        if problem is None and len(reason) > REASON_LENGTH:
-            problem = f"Keep the reason to {REASON_LENGTH} characters or fewer."
+        problem = _why_not_offboardable(locked) or _reason_problem(reason, "offboarding the school")
         if problem is not None:
             _refuse(by, Act.OFFBOARDING_REQUESTED, locked, problem, reason=reason, field="reason")
         offboarding = Offboarding.objects.create(
@@ -184,6 +189,7 @@ def request_offboarding(*, school: School, by: Any, reason: str) -> OffboardingS
             reason=reason,
             previous_status=locked.status,
             requested_by_email=_email(by),
+            requested_by_id=_operator_id(by),
             removable_from=removal_date(),
         )
         locked.status = School.Status.OFFBOARDING
@@ -238,10 +244,8 @@ def cancel_offboarding(*, offboarding: Offboarding, by: Any, reason: str) -> Off
         problem = _why_closed(locked)
         if problem is None and locked.confirmed_at:
             problem = "The removal is already confirmed and cannot be cancelled."
-        if problem is None and not reason:
-            problem = "Give a reason for cancelling the offboarding."
-        if problem is None and len(reason) > REASON_LENGTH:
-            problem = f"Keep the reason to {REASON_LENGTH} characters or fewer."
+        if problem is None:
+            problem = _reason_problem(reason, "cancelling the offboarding")
         if problem is not None:
             _refuse(by, Act.OFFBOARDING_CANCELLED, school, problem, reason=reason, field="reason")
         locked.cancelled_by_email = _email(by)
@@ -322,6 +326,13 @@ def confirm_removal(*, offboarding: Offboarding, by: Any, typed_slug: str) -> Of
         blockers = removal_blockers(locked, by=by)
         if blockers:
             _refuse(by, Act.REMOVAL_CONFIRMED, school, blockers[0])
+        if not export_intact(locked):
+            _refuse(
+                by,
+                Act.REMOVAL_CONFIRMED,
+                school,
+                "The export file is missing or changed; export again before removing.",
+            )
         now = timezone.now()
         locked.confirmed_by_email = _email(by)
         locked.confirmed_at = now
@@ -511,6 +522,27 @@ def _reason_before(school: School, offboarding: Offboarding) -> str:
 
 def _clean_reason(reason: str) -> str:
     return " ".join((reason or "").split())
+
+
+def _reason_problem(reason: str, doing: str) -> str | None:
+    """What is wrong with a cleaned reason for `doing` (e.g. "offboarding the school")."""
+    if not reason:
+        return f"Give a reason for {doing}."
+    if len(reason) > REASON_LENGTH:
+        return f"Keep the reason to {REASON_LENGTH} characters or fewer."
+    return None
+
+
+def _is_requester(offboarding: Offboarding, by: Any) -> bool:
+    """The same operator who asked, by account (their email may have changed since) or by
+    email (the command line, and offboardings asked for before ids were kept)."""
+    by_id = _operator_id(by)
+    same_account = by_id is not None and by_id == offboarding.requested_by_id
+    return same_account or _email(by) == offboarding.requested_by_email
+
+
+def _operator_id(by: Any) -> int | None:
+    return getattr(by, "pk", None)
 
 
 def _copy_status(source: School, target: School) -> None:

@@ -102,6 +102,17 @@ def _no_offboarding(school: School) -> Response:
     )
 
 
+def _school_and_offboarding(slug: str) -> tuple[School, Offboarding] | Response:
+    """The school and its open offboarding, or the 404 that says which is missing."""
+    school = selectors.school_by_slug(slug)
+    if school is None:
+        return _not_found(slug)
+    found = lifecycle.open_offboarding(school)
+    if found is None:
+        return _no_offboarding(school)
+    return school, found
+
+
 def _started(started: lifecycle.OffboardingStarted) -> Response:
     return Response(
         {
@@ -134,16 +145,20 @@ class SuspendApi(OperatorApiView):
 
 class ReactivateApi(OperatorApiView):
     @extend_schema(
-        summary="Reactivate a suspended school",
-        request=None,
+        summary="Reactivate a suspended school, with a reason kept in the operators' audit",
+        request=Reason,
         responses={200: StatusOutput, 400: REFUSED, 404: NOT_FOUND},
     )
     def post(self, request: Request, slug: str) -> Response:
         school = selectors.school_by_slug(slug)
         if school is None:
             return _not_found(slug)
+        data = Reason(data=request.data)
+        data.is_valid(raise_exception=True)
         try:
-            lifecycle.reactivate(school=school, by=request.user)
+            lifecycle.reactivate(
+                school=school, by=request.user, reason=data.validated_data["reason"]
+            )
         except LifecycleRefused as refusal:
             return _refused(refusal)
         return Response(StatusOutput(school).data)
@@ -155,13 +170,10 @@ class OffboardingApi(OperatorApiView):
         responses={200: OffboardingOutput, 404: NOT_FOUND},
     )
     def get(self, request: Request, slug: str) -> Response:
-        school = selectors.school_by_slug(slug)
-        if school is None:
-            return _not_found(slug)
-        found = lifecycle.open_offboarding(school)
-        if found is None:
-            return _no_offboarding(school)
-        return Response(OffboardingOutput(found).data)
+        looked_up = _school_and_offboarding(slug)
+        if isinstance(looked_up, Response):
+            return looked_up
+        return Response(OffboardingOutput(looked_up[1]).data)
 
     @extend_schema(
         summary="Offboard a school: close it, export it under a passphrase returned once",
@@ -212,12 +224,10 @@ class RetryExportApi(OperatorApiView):
         responses={202: STARTED, 400: REFUSED, 404: NOT_FOUND},
     )
     def post(self, request: Request, slug: str) -> Response:
-        school = selectors.school_by_slug(slug)
-        if school is None:
-            return _not_found(slug)
-        found = lifecycle.open_offboarding(school)
-        if found is None:
-            return _no_offboarding(school)
+        looked_up = _school_and_offboarding(slug)
+        if isinstance(looked_up, Response):
+            return looked_up
+        _, found = looked_up
         try:
             started = lifecycle.retry_export(offboarding=found, by=request.user)
         except LifecycleRefused as refusal:
@@ -235,12 +245,10 @@ class ConfirmRemovalApi(OperatorApiView):
         responses={200: OffboardingOutput, 400: REFUSED, 404: NOT_FOUND},
     )
     def post(self, request: Request, slug: str) -> Response:
-        school = selectors.school_by_slug(slug)
-        if school is None:
-            return _not_found(slug)
-        found = lifecycle.open_offboarding(school)
-        if found is None:
-            return _no_offboarding(school)
+        looked_up = _school_and_offboarding(slug)
+        if isinstance(looked_up, Response):
+            return looked_up
+        _, found = looked_up
         data = TypedSlug(data=request.data)
         data.is_valid(raise_exception=True)
         try:
@@ -253,12 +261,10 @@ class ConfirmRemovalApi(OperatorApiView):
 
 
 def _cancel(request: Request, slug: str) -> Response:
-    school = selectors.school_by_slug(slug)
-    if school is None:
-        return _not_found(slug)
-    found = lifecycle.open_offboarding(school)
-    if found is None:
-        return _no_offboarding(school)
+    looked_up = _school_and_offboarding(slug)
+    if isinstance(looked_up, Response):
+        return looked_up
+    _, found = looked_up
     data = Reason(data=request.data or {"reason": request.query_params.get("reason", "")})
     data.is_valid(raise_exception=True)
     try:

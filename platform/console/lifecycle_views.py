@@ -59,10 +59,11 @@ def suspend(request: HttpRequest, slug: str) -> HttpResponse:
 @operator_page()
 def reactivate(request: HttpRequest, slug: str) -> HttpResponse:
     school = _school(slug)
-    errors = {}
+    errors, reason = {}, ""
     if request.method == "POST":
+        reason = request.POST.get("reason", "")
         try:
-            lifecycle.reactivate(school=school, by=request.user)
+            lifecycle.reactivate(school=school, by=request.user, reason=reason)
         except LifecycleRefused as refusal:
             errors = _errors(refusal)
         else:
@@ -71,7 +72,7 @@ def reactivate(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "console/lifecycle_reactivate.html",
-        {"school": school, "errors": errors},
+        {"school": school, "errors": errors, "reason": reason},
         status=400 if errors else 200,
     )
 

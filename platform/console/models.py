@@ -128,6 +128,9 @@ class Offboarding(models.Model):
     reason = models.CharField(max_length=500)
     previous_status = models.CharField(max_length=20)
     requested_by_email = models.CharField(max_length=254)
+    # The requester's account id: an email can change, and the second operator must not
+    # be the first one under a new address.
+    requested_by_id = models.BigIntegerField(null=True, blank=True)
     requested_at = models.DateTimeField(db_default=Now(), editable=False)
     removable_from = models.DateTimeField()
     export_status = models.CharField(max_length=10, choices=Export.choices, default=Export.PENDING)

@@ -9,7 +9,7 @@ from console import health, onboarding
 
 @shared_task(name="console.measure_health")
 def measure_health() -> int:
-    """Nightly (and on an operator's asking): every school's counts for the console."""
+    """Nightly: every school's counts for the console."""
     return health.measure_all()
 
 

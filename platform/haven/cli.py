@@ -21,7 +21,7 @@ usage: haven <command> [options]
   create-trust       register a trust:   haven create-trust --slug demo --name "Demo Trust"
   list-schools       list schools with their status and web address
   suspend-school     haven suspend-school --slug abbey --reason "..."
-  reactivate-school  haven reactivate-school --slug abbey
+  reactivate-school  haven reactivate-school --slug abbey --reason "..."
   training-school    make a school's training copy with made-up data:
                        haven training-school --school abbey [--reset]
   audit-verify       check a school's audit log is whole (every school without --school):

@@ -181,8 +181,8 @@ class MayInviteLeads(BasePermission):
     API token, so a leaked token reads figures but cannot make a new lead."""
 
     message = (
-        "Only platform operators, and trust leads signed in with a verified second factor "
-        "(not by an API token), can invite trust leads."
+        "Only platform operators with a verified second factor, and trust leads signed in "
+        "with a verified second factor (not by an API token), can invite trust leads."
     )
 
     def has_permission(self, request, view) -> bool:
@@ -190,7 +190,7 @@ class MayInviteLeads(BasePermission):
         if not _on_platform() or user is None or not user.is_authenticated:
             return False
         if user.is_operator:
-            return True
+            return IsVerifiedOperator().has_permission(request, view)
         return verified_session(request) and IsVerifiedTrustLead().has_permission(request, view)
 
 

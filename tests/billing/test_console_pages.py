@@ -155,18 +155,44 @@ def test_a_schools_plan_payer_and_contact_change_on_its_console_page(console, ab
     )  # fmt: skip
     page = console.get("/console/schools/abbey/").content.decode()
     assert "Plan and payer" in page and "No one gets reminders now." in page
+    form = {"plan": "small", "payer": "school", "billing_email": "Bursar@Abbey.example"}
 
-    response = console.post(
-        "/console/billing/schools/abbey/",
-        {"plan": "small", "payer": "school", "billing_email": "Bursar@Abbey.example"},
-    )
+    switched = console.post("/console/billing/schools/abbey/", form)  # the trust paid before
+    assert "no billing contact was changed" in console.get(switched["Location"]).content.decode()
+    assert not BillingContact.objects.exists()
+    response = console.post("/console/billing/schools/abbey/", form)
 
     assert response.status_code == 302 and response["Location"] == "/console/schools/abbey/"
     subscription = Subscription.objects.get(school=abbey)
     assert (subscription.plan.code, subscription.payer) == ("small", "school")
     assert BillingContact.objects.get(school=abbey).email == "bursar@abbey.example"
-    entry = OperatorAction.objects.get(act="subscription_changed")
-    assert entry.detail["plan"] == [None, "small"]
+    first, second = OperatorAction.objects.filter(act="subscription_changed").order_by("pk")
+    assert first.detail["plan"] == [None, "small"]
+    assert first.detail["billing_contact"] == "unchanged: the payer changed"
+    assert second.detail["billing_contact"] == "set for the school"
+
+
+def test_switching_a_school_to_trust_billing_leaves_both_contacts_alone(console, abbey):
+    Subscription.objects.create(
+        school=abbey, plan=Plan.objects.get(is_default=True), payer="school"
+    )
+    BillingContact.objects.create(school=abbey, email="office@abbey.example")
+    BillingContact.objects.create(trust=abbey.trust, email="finance@trust.example")
+    page = console.get("/console/schools/abbey/").content.decode()
+    assert 'value="office@abbey.example"' in page  # what the form carries back
+
+    to_trust = console.post(
+        "/console/billing/schools/abbey/",
+        {"plan": "standard", "payer": "trust", "billing_email": "office@abbey.example"},
+    )
+    back_blank = console.post(
+        "/console/billing/schools/abbey/",
+        {"plan": "standard", "payer": "school", "billing_email": ""},
+    )
+
+    assert to_trust.status_code == back_blank.status_code == 302
+    assert BillingContact.objects.get(trust=abbey.trust).email == "finance@trust.example"
+    assert BillingContact.objects.get(school=abbey).email == "office@abbey.example"
 
 
 def test_a_refused_subscription_change_keeps_what_was_typed(console, abbey):

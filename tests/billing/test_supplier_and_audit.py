@@ -1,5 +1,5 @@
-"""The supplier on an invoice comes from configuration; every billing write, from the
-console, the API or the command line, is in the operators' audit."""
+"""The supplier on an invoice comes from configuration and is kept on it when issued; every
+billing write, from the console, the API or the command line, is in the operators' audit."""
 
 from __future__ import annotations
 
@@ -11,18 +11,47 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from billing.models import Invoice
 from billing.pdf import address_lines, invoice_html, supplier
 from billing.pricing import parse_amount, pounds
 from console.models import OperatorAction
 
 
-def test_the_invoice_names_the_configured_supplier(trust_invoice, settings):
+def _configure_supplier(settings, name: str, address: str, vat_number: str) -> None:
     settings.CONFIG = dataclasses.replace(
         settings.CONFIG,
-        supplier_name="Synthetic Supplies Ltd",
-        supplier_address="2 Sample Road, Leeds, LS1 1AA",
-        supplier_vat_number="GB 123 4567 89",
+        supplier_name=name,
+        supplier_address=address,
+        supplier_vat_number=vat_number,
     )
+
+
+def test_the_invoice_keeps_the_supplier_it_was_issued_by(abbey, westleigh, joined, settings):
+    from billing.services import billing_run
+
+    _configure_supplier(settings, "Synthetic Supplies Ltd", "2 Sample Road, Leeds, LS1 1AA",
+                        "GB 123 4567 89")  # fmt: skip
+    joined(abbey, datetime.date(2020, 9, 1))
+    [number] = billing_run(month=datetime.date(2027, 1, 1), by="ops@haven.example").invoices_issued
+    _configure_supplier(settings, "Renamed Holdings plc", "9 Other Street, York", "GB 999")
+
+    html = invoice_html(Invoice.objects.get(number=number))
+
+    assert "Synthetic Supplies Ltd" in html
+    assert "2 Sample Road<br>Leeds<br>LS1 1AA" in html
+    assert "VAT registration number GB 123 4567 89" in html
+    assert "Renamed Holdings" not in html and "Other Street" not in html
+
+
+def test_an_invoice_issued_before_suppliers_were_kept_names_the_configured_one(
+    trust_invoice, settings
+):
+    Invoice.objects.filter(pk=trust_invoice.pk).update(
+        supplier_name="", supplier_address="", supplier_vat_number=""
+    )
+    trust_invoice.refresh_from_db()
+    _configure_supplier(settings, "Synthetic Supplies Ltd", "2 Sample Road, Leeds, LS1 1AA",
+                        "GB 123 4567 89")  # fmt: skip
 
     html = invoice_html(trust_invoice)
 

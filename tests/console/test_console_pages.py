@@ -7,7 +7,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from console import audit, health
-from console.models import OperatorAction
+from console.models import OperatorAction, SchoolHealth
+from tenants.models import School
 from tests.factories import OperatorFactory, PupilFactory, UserFactory
 from tests.sessions import platform_client
 
@@ -32,6 +33,25 @@ def test_the_platform_home_takes_an_operator_to_the_console(db):
     response = platform_client(OperatorFactory()).get("/")
     assert response.status_code == 302
     assert response["Location"] == "/console/"
+
+
+def test_one_school_that_cannot_be_measured_does_not_stop_the_others(
+    abbey, westleigh, monkeypatch, caplog
+):
+    measure = health.measure
+
+    def failing_for_abbey(school):
+        if school.schema_name == "abbey":
+            raise RuntimeError("a message that might quote a row")
+        return measure(school)
+
+    monkeypatch.setattr(health, "measure", failing_for_abbey)
+    schools = School.objects.exclude(status=School.Status.REMOVED).count()
+    assert health.measure_all() == schools - 1
+    assert SchoolHealth.objects.filter(school=westleigh).exists()
+    assert not SchoolHealth.objects.filter(school=abbey).exists()
+    assert "abbey: RuntimeError" in caplog.text
+    assert "might quote a row" not in caplog.text
 
 
 def test_the_list_shows_each_school_with_its_measured_counts(abbey, westleigh):

@@ -75,11 +75,19 @@ def test_reactivating_asks_for_confirmation_then_opens_the_school_again(abbey):
     assert "Reactivating opens its address again" in confirm.content.decode()
     assert School.objects.get(slug="abbey").status == "suspended"
 
-    response = client.post("/console/schools/abbey/reactivate/")
+    refused = client.post("/console/schools/abbey/reactivate/", {"reason": "  "})
+    assert refused.status_code == 400
+    assert "Give a reason for reactivating the school." in refused.content.decode()
+    assert 'aria-invalid="true"' in refused.content.decode()
+    assert School.objects.get(slug="abbey").status == "suspended"
+    assert _last(Act.REACTIVATED).outcome == "refused"
+
+    response = client.post("/console/schools/abbey/reactivate/", {"reason": "Invoice paid"})
     assert response.status_code == 302
     school = School.objects.get(slug="abbey")
     assert (school.status, school.status_reason) == ("active", "")
-    assert _last(Act.REACTIVATED).outcome == "done"
+    entry = _last(Act.REACTIVATED)
+    assert (entry.outcome, entry.reason) == ("done", "Invoice paid")
     assert Client(HTTP_HOST="abbey.localhost").get("/accounts/login/").status_code == 200
 
 
@@ -95,7 +103,7 @@ def test_only_a_suspended_school_can_be_reactivated(abbey, status, message):
     abbey.status = status
     abbey.save()
     with pytest.raises(LifecycleRefused, match=message):
-        lifecycle.reactivate(school=abbey, by=OperatorFactory())
+        lifecycle.reactivate(school=abbey, by=OperatorFactory(), reason="Paid")
     assert School.objects.get(slug="abbey").status == status
     assert _last(Act.REACTIVATED).outcome == "refused"
 
@@ -104,10 +112,11 @@ def test_the_command_line_suspends_and_reactivates_and_is_audited(abbey):
     call_command("suspend_school", slug="abbey", reason="Term ended")
     assert School.objects.get(slug="abbey").status == "suspended"
     assert _last(Act.SUSPENDED).operator_email == lifecycle.CLI
-    call_command("reactivate_school", slug="abbey")
+    call_command("reactivate_school", slug="abbey", reason="New term")
     assert School.objects.get(slug="abbey").status == "active"
+    assert _last(Act.REACTIVATED).reason == "New term"
     with pytest.raises(CommandError, match="already active"):
-        call_command("reactivate_school", slug="abbey")
+        call_command("reactivate_school", slug="abbey", reason="New term")
     assert _last(Act.REACTIVATED).outcome == "refused"
 
 
@@ -128,8 +137,16 @@ def test_operators_suspend_and_reactivate_through_the_api(abbey):
     )
     assert again.status_code == 400
     assert again.json() == {"non_field_errors": ["Abbey Community College is already suspended."]}
-    assert client.post("/api/v1/schools/abbey/reactivate/").json()["status"] == "active"
-    missing = client.post("/api/v1/schools/nowhere/reactivate/")
+    no_reason = client.post(
+        "/api/v1/schools/abbey/reactivate/", {}, content_type="application/json"
+    )
+    assert no_reason.status_code == 400
+    assert no_reason.json() == {"reason": ["Give a reason for reactivating the school."]}
+    reactivated = client.post(
+        "/api/v1/schools/abbey/reactivate/", {"reason": "Paid"}, content_type="application/json"
+    )
+    assert reactivated.json()["status"] == "active"
+    missing = client.post("/api/v1/schools/nowhere/reactivate/", {"reason": "Paid"})
     assert missing.status_code == 404
     assert missing.json() == {"detail": "There is no school with the slug 'nowhere'."}
 

@@ -80,10 +80,15 @@ def stored_file() -> Iterator[callable]:
 
 def _exported(offboarding: Offboarding) -> Offboarding:
     """As if its export had finished: an uncommitted schema is out of pg_dump's sight."""
+    export.export_storage().save(offboarding.export_name, ContentFile(b"0123456789"))
     offboarding.export_status = Offboarding.Export.READY
     offboarding.export_bytes, offboarding.export_sha256 = 10, "0" * 64
     offboarding.save()
     return offboarding
+
+
+def _made_up_archive(*, target, **_) -> None:
+    target.write_bytes(b"PK made-up export")
 
 
 def _past_grace(offboarding: Offboarding) -> Offboarding:
@@ -237,6 +242,52 @@ def test_an_export_attempt_overtaken_by_a_retry_keeps_nothing(
     assert not export.export_storage().exists(sent[0][1])
 
 
+def test_an_export_task_delivered_twice_does_nothing_the_second_time(
+    leaving, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Celery acks late: the broker may deliver a long export again while (or after) the
+    first copy runs. Only the copy that moves it from Pending to Running does anything."""
+    sent = []
+    monkeypatch.setattr(tasks.export_school, "apply_async", lambda args, **kw: sent.append(args))
+    monkeypatch.setattr(export, "build_archive", _made_up_archive)
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.request_offboarding(school=leaving, by=OperatorFactory(), reason="Closing")
+    export.run(*sent[0])
+    done = Offboarding.objects.get(school=leaving)
+    assert done.export_status == "ready"
+
+    export.run(*sent[0])  # redelivered
+    again = Offboarding.objects.get(school=leaving)
+    assert (again.export_status, again.export_finished_at) == ("ready", done.export_finished_at)
+    assert export.export_storage().size(done.export_name) == done.export_bytes
+    assert export.export_intact(again)
+
+
+def test_removal_is_refused_when_the_export_file_is_gone(leaving):
+    started = lifecycle.request_offboarding(school=leaving, by=OperatorFactory(), reason="Closing")
+    offboarding = _past_grace(_exported(started.offboarding))
+    export.export_storage().delete(offboarding.export_name)
+    with pytest.raises(LifecycleRefused, match="The export file is missing or changed"):
+        lifecycle.confirm_removal(
+            offboarding=offboarding, by=OperatorFactory(), typed_slug="leaving"
+        )
+    assert schema_exists("leaving")
+    assert School.objects.get(pk=leaving.pk).status == "offboarding"
+    assert _acts(leaving)[-1] == (Act.REMOVAL_CONFIRMED, "refused")
+
+
+def test_the_requester_cannot_confirm_after_changing_their_email(leaving):
+    requester = OperatorFactory()
+    started = lifecycle.request_offboarding(school=leaving, by=requester, reason="Closing")
+    assert started.offboarding.requested_by_id == requester.pk
+    offboarding = _past_grace(_exported(started.offboarding))
+    requester.email = "renamed@operators.example"
+    requester.save()
+    with pytest.raises(LifecycleRefused, match="A second operator must confirm"):
+        lifecycle.confirm_removal(offboarding=offboarding, by=requester, typed_slug="leaving")
+    assert schema_exists("leaving")
+
+
 @pytest.mark.parametrize(
     ("who", "grace_over", "exported", "typed", "message"),
     [
@@ -315,7 +366,7 @@ def test_a_second_operator_removes_the_school_after_the_grace_period(
     panel = client.get("/console/schools/leaving/offboarding/", HTTP_HX_REQUEST="true")
     assert "Removed" in panel.content.decode()
     with pytest.raises(LifecycleRefused, match="has been removed"):
-        lifecycle.reactivate(school=school, by=second)
+        lifecycle.reactivate(school=school, by=second, reason="Back")
 
 
 def test_cancelling_puts_a_suspended_school_back_as_it_was(leaving):

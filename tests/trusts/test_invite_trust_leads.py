@@ -87,3 +87,23 @@ def test_the_api_refuses_a_signed_in_non_lead_and_hides_other_trusts_from_a_lead
     assert response.status_code == 404
     assert "Demo" not in response.content.decode()
     assert not User.objects.filter(email="x@trust.example").exists()
+
+
+def test_an_operators_unverified_session_cannot_invite_a_trust_lead(demo):
+    operator = OperatorFactory()
+    unverified = platform_client(operator, verified=False)
+    verified = platform_client(operator)
+
+    refused = unverified.post(
+        "/api/v1/trusts/demo/leads/", {"email": "early@trust.example"},
+        content_type="application/json",
+    )  # fmt: skip
+    invited = verified.post(
+        "/api/v1/trusts/demo/leads/", {"email": "checked@trust.example"},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert refused.status_code == 403, refused.content
+    assert invited.status_code == 201, invited.content
+    assert not TrustLead.objects.filter(user__email="early@trust.example").exists()
+    assert TrustLead.objects.get(user__email="checked@trust.example").trust == demo

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from billing.errors import BillingError
 from billing.services import billing_run, parse_month
+from console.lifecycle import CLI
 
 
 class Command(BaseCommand):
@@ -14,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            result = billing_run(month=parse_month(options["month"]), by="haven cli")
+            result = billing_run(month=parse_month(options["month"]), by=CLI)
         except BillingError as error:
             raise CommandError(error.message) from None
         label = f"{result.month:%B %Y}"
