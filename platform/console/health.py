@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from console.models import SchoolHealth
 from tenants.models import School
+from tenants.selectors import schools_with_schemas
 from tenants.services import in_public_schema
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def measure_all() -> int:
     that cannot be measured is logged (by schema and the error's class, never its message,
     which may quote a row) and skipped, so the others' counts stay fresh."""
     measured = 0
-    for school in School.objects.exclude(status=School.Status.REMOVED):
+    for school in schools_with_schemas():
         try:
             measure(school)
         except Exception as error:
