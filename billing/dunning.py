@@ -229,7 +229,7 @@ def end_holds(invoice: Invoice, *, by: Any, reason: str) -> list[School]:
     if not held:
         return []
     ReadOnlyHold.objects.filter(invoice=invoice, ended_at__isnull=True).update(
-        ended_at=timezone.now(), ended_by=_who(by), end_reason=reason[:500]
+        ended_at=timezone.now(), ended_by=audit.who(by), end_reason=reason[:500]
     )
     released = []
     for school in School.objects.select_for_update().filter(
@@ -265,7 +265,9 @@ def lift_read_only(*, school: School, reason: str, by: Any) -> School:
                 )
             )
             locked.read_only_holds.filter(ended_at__isnull=True).update(
-                ended_at=timezone.now(), ended_by=_who(by), end_reason=f"Lifted: {reason}"[:500]
+                ended_at=timezone.now(),
+                ended_by=audit.who(by),
+                end_reason=f"Lifted: {reason}"[:500],
             )
             School.objects.filter(pk=locked.pk).update(billing_read_only_since=None)
             locked.billing_read_only_since = None
@@ -279,7 +281,3 @@ def lift_read_only(*, school: School, reason: str, by: Any) -> School:
         raise
     school.billing_read_only_since = None
     return locked
-
-
-def _who(by: Any) -> str:
-    return (getattr(by, "email", None) or str(by))[:254]

@@ -58,6 +58,11 @@ class Act:
     }
 
 
+def who(by: Any) -> str:
+    """How an entry names who acted: an operator's email, or the system's short name."""
+    return (getattr(by, "email", None) or str(by))[:254]
+
+
 def record(
     *,
     by: Any,
@@ -71,7 +76,7 @@ def record(
 ) -> OperatorAction:
     """Write one entry. `by` is the operator (a User) or, for the system's own steps such
     as a scheduled removal, a short name such as "haven"."""
-    email = getattr(by, "email", None) or str(by)
+    email = who(by)
     with in_public_schema():
         return OperatorAction.objects.create(
             operator_email=email,

@@ -188,7 +188,7 @@ def request_offboarding(*, school: School, by: Any, reason: str) -> OffboardingS
             school=locked,
             reason=reason,
             previous_status=locked.status,
-            requested_by_email=_email(by),
+            requested_by_email=audit.who(by),
             requested_by_id=_operator_id(by),
             removable_from=removal_date(),
         )
@@ -248,7 +248,7 @@ def cancel_offboarding(*, offboarding: Offboarding, by: Any, reason: str) -> Off
             problem = _reason_problem(reason, "cancelling the offboarding")
         if problem is not None:
             _refuse(by, Act.OFFBOARDING_CANCELLED, school, problem, reason=reason, field="reason")
-        locked.cancelled_by_email = _email(by)
+        locked.cancelled_by_email = audit.who(by)
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["cancelled_by_email", "cancelled_at"])
         school.status = locked.previous_status
@@ -334,7 +334,7 @@ def confirm_removal(*, offboarding: Offboarding, by: Any, typed_slug: str) -> Of
                 "The export file is missing or changed; export again before removing.",
             )
         now = timezone.now()
-        locked.confirmed_by_email = _email(by)
+        locked.confirmed_by_email = audit.who(by)
         locked.confirmed_at = now
         audit.record(
             by=by, act=Act.REMOVAL_CONFIRMED, school=school, detail={"offboarding": locked.pk}
@@ -538,7 +538,7 @@ def _is_requester(offboarding: Offboarding, by: Any) -> bool:
     email (the command line, and offboardings asked for before ids were kept)."""
     by_id = _operator_id(by)
     same_account = by_id is not None and by_id == offboarding.requested_by_id
-    return same_account or _email(by) == offboarding.requested_by_email
+    return same_account or audit.who(by) == offboarding.requested_by_email
 
 
 def _operator_id(by: Any) -> int | None:
@@ -548,10 +548,6 @@ def _operator_id(by: Any) -> int | None:
 def _copy_status(source: School, target: School) -> None:
     target.status = source.status
     target.status_reason = source.status_reason
-
-
-def _email(by: Any) -> str:
-    return getattr(by, "email", None) or str(by)
 
 
 def _when(moment: datetime.datetime) -> str:

@@ -499,7 +499,7 @@ def start_bulk_onboarding(
             raise
         with transaction.atomic():
             job = BulkOnboarding.objects.create(
-                trust=owner, requested_by_email=_email_of(by), file_name=file_name
+                trust=owner, requested_by_email=audit.who(by), file_name=file_name
             )
             BulkOnboardingRow.objects.bulk_create(
                 BulkOnboardingRow(
@@ -617,10 +617,6 @@ def _run_row(row_id: int, *, trust: Trust, by: Any) -> None:
 def _operator(email: str) -> User | str:
     """The operator who asked, for the audit; their email alone if the account is gone."""
     return User.objects.filter(email=email, is_operator=True).first() or email
-
-
-def _email_of(by: Any) -> str:
-    return getattr(by, "email", None) or str(by)
 
 
 # Reads for the pages and the API --------------------------------------------------------------
