@@ -41,6 +41,7 @@ HANDLERS: dict[str, str] = {
     "alert_digest": "safeguarding.alerts.delivery.email_digest",
     "retention_notice": "safeguarding.retention.delivery.email_notice",
     "transfer_arrived": "safeguarding.transfers.delivery.email_transfer_alert",
+    "mis_import": "safeguarding.imports.delivery.apply_confirmed",
 }
 
 MAX_ATTEMPTS = 8

@@ -77,6 +77,13 @@ class AuditAction(models.TextChoices):
     RETENTION_CANCELLED = "retention_cancelled", "Withdrew a confirmation to purge"
     RETENTION_KEPT = "retention_kept", "Kept records past their review date"
     RETENTION_PURGED = "retention_purged", "Purged a pupil's records under the retention rule"
+    IMPORT_CHECKED = "import_checked", "Checked an MIS import (a dry run)"
+    IMPORT_APPLIED = "import_applied", "Applied an MIS import"
+    IMPORT_DISCARDED = "import_discarded", "Discarded a checked MIS import"
+    IMPORT_FAILED = "import_failed", "An MIS import failed and changed nothing"
+    SERVICE_TOKEN_CREATED = "service_token_created", "Created an import service token"
+    SERVICE_TOKEN_REVOKED = "service_token_revoked", "Revoked an import service token"
+    MIS_CONNECTION_CHANGED = "mis_connection_changed", "Changed the MIS connection"
 
 
 class AuditEvent(models.Model):

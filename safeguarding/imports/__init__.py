@@ -1,5 +1,8 @@
-"""Reading a school's MIS export (SIMS or Arbor reports saved as CSV) into checked rows.
+"""A school's roll from its MIS: SIMS or Arbor exports (CSV), API upserts by a service token,
+and nightly syncs from a MIS data provider. Every import is checked first (a dry run that
+writes only the check), then applied in one transaction once someone confirms it.
 
-This is the first, pure layer of the MIS import: it parses and validates, and writes nothing.
-Applying the rows to pupils, guardians, staff and groups is a later layer.
+- reading: CSV bytes, or the API's records, into checked rows; writes nothing.
+- planning: what those rows would change against the roll as it is now.
+- services: keeping a check (an ImportRun), applying it, discarding it.
 """

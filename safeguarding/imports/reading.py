@@ -13,6 +13,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from safeguarding.imports.columns import (
     COLUMNS,
@@ -123,6 +124,11 @@ class ReadResult:
     file_errors: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     lines_read: int = 0
+    # The Haven fields the file has a column for: a field without one is left as it is.
+    fields: set[str] = field(default_factory=set)
+    # Every line's UPN (pupils) or email (staff) as written, refused lines included, so that
+    # a pupil whose line has a mistake is never taken for a leaver.
+    keys_seen: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -158,13 +164,98 @@ def read_file(data: bytes, kind: str, *, today: datetime.date | None = None) -> 
     mapping = _map_headers(header, kind, result)
     if mapping is None:
         return result
+    result.fields = {column.field for column in mapping.values()}
+    key_index = next((i for i, c in mapping.items() if c.field == _KEY_FIELD.get(kind)), None)
+    lines = []
+    for line, cells in records:
+        if key_index is not None and key_index < len(cells):
+            result.keys_seen.add(_key(kind, cells[key_index]))
+        row_errors: list[RowError] = []
+        lines.append((line, _values(line, cells, header, mapping, kind, row_errors), row_errors))
+    _check_lines(lines, kind, today, result)
+    if not result.lines_read:
+        result.file_errors.append("The file has a header line but no rows.")
+    return result
+
+
+def read_records(
+    records: list[dict[str, Any]], kind: str, *, today: datetime.date | None = None
+) -> ReadResult:
+    """The API's and the MIS connector's rows: one dict per row, keyed by Haven's field
+    names (`Column.field`, such as "upn" or "contact1_phone"), checked as a file's lines are.
+    Record n is "line" n; a field no record names is left as it is on the roll."""
+    if kind not in KINDS:
+        raise ValueError("Unknown import kind; expected one of: " + ", ".join(KINDS))
+    today = today or datetime.date.today()
+    result = ReadResult(kind=kind, encoding="utf-8")
+    known = {column.field: column for column in COLUMNS[kind]}
+    key_field = _KEY_FIELD.get(kind)
+    lines = []
+    for number, record in enumerate(records, start=1):
+        row_errors: list[RowError] = []
+        values = {name: "" for name in known}
+        if not isinstance(record, dict):
+            row_errors.append(RowError(number, "", "Is not an object of named fields."))
+            lines.append((number, values, row_errors))
+            continue
+        for name, raw in record.items():
+            column = known.get(name)
+            if column is None:
+                if name not in result.ignored_columns:
+                    result.ignored_columns.append(str(name)[:60])
+                continue
+            result.fields.add(name)
+            text = _record_text(raw)
+            if text is None:
+                row_errors.append(
+                    RowError(number, column.label, "Is not text, a number or a date.")
+                )
+            elif _looks_like_formula(text, name):
+                row_errors.append(RowError(number, column.label, _FORMULA))
+            else:
+                values[name] = " ".join(text.split())
+        if key_field and values.get(key_field):
+            result.keys_seen.add(_key(kind, values[key_field]))
+        lines.append((number, values, row_errors))
+    missing = [c.label for c in COLUMNS[kind] if c.required and c.field not in result.fields]
+    if records and missing:
+        result.file_errors.append("Required fields are missing: " + ", ".join(missing) + ".")
+        return result
+    _check_lines(lines, kind, today, result)
+    if not records:
+        result.file_errors.append("There are no rows.")
+    return result
+
+
+_KEY_FIELD = {PUPILS: "upn", STAFF: "email"}
+
+
+def _key(kind: str, raw: str) -> str:
+    value = raw.strip()
+    return value.upper() if kind == PUPILS else value.lower()
+
+
+def _record_text(raw: Any) -> str | None:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "yes" if raw else "no"
+    if isinstance(raw, (str, int)):
+        return str(raw)
+    return None
+
+
+def _check_lines(
+    lines: list[tuple[int, dict[str, str], list[RowError]]],
+    kind: str,
+    today: datetime.date,
+    result: ReadResult,
+) -> None:
     checker = {PUPILS: _pupil, STAFF: _staff, MEMBERSHIPS: _membership}[kind]
     checked: list[PupilRow | StaffRow | MembershipRow] = []
     bad_lines: set[int] = set()
-    for line, cells in records:
+    for line, values, row_errors in lines:
         result.lines_read += 1
-        row_errors: list[RowError] = []
-        values = _values(line, cells, header, mapping, kind, row_errors)
         if not row_errors:
             try:
                 checked.append(checker(line, values, today))
@@ -173,12 +264,9 @@ def read_file(data: bytes, kind: str, *, today: datetime.date | None = None) -> 
         if row_errors:
             bad_lines.add(line)
             result.errors.extend(row_errors)
-    _flag_duplicates(checked, kind, mapping, result, bad_lines)
+    _flag_duplicates(checked, kind, result, bad_lines)
     result.rows = [row for row in checked if row.line not in bad_lines]
-    if not result.lines_read:
-        result.file_errors.append("The file has a header line but no rows.")
     result.errors.sort(key=lambda e: e.line)
-    return result
 
 
 def _decode(data: bytes, result: ReadResult) -> str | None:
@@ -304,14 +392,13 @@ def _values(
     for index, column in mapping.items():
         raw = cells[index] if index < len(cells) else ""
         if _looks_like_formula(raw, column.field):
-            errors.append(
-                RowError(line, header[index].strip(),
-                         "Starts like a spreadsheet formula (=, +, -, @ or a tab); "
-                         "remove that first character.")
-            )  # fmt: skip
+            errors.append(RowError(line, header[index].strip(), _FORMULA))
             continue
         values[column.field] = " ".join(raw.split())
     return values
+
+
+_FORMULA = "Starts like a spreadsheet formula (=, +, -, @ or a tab); remove that first character."
 
 
 def _looks_like_formula(raw: str, field_name: str) -> bool:
@@ -495,7 +582,6 @@ def _membership(line: int, values: dict[str, str], today: datetime.date) -> Memb
 def _flag_duplicates(
     rows: list[PupilRow | StaffRow | MembershipRow],
     kind: str,
-    mapping: dict[int, Column],
     result: ReadResult,
     bad_lines: set[int],
 ) -> None:
