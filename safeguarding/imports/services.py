@@ -395,6 +395,8 @@ def _apply_pupils(plan: Plan, run: ImportRun, counter: _Counter) -> None:
 
     changed_fields: set[str] = set()
     changed: list[Pupil] = []
+    replaced: list[int] = []
+    contacts: list[Guardian] = []
     for c in plan.changed:
         pupil = c.pupil
         assert pupil is not None
@@ -409,8 +411,8 @@ def _apply_pupils(plan: Plan, run: ImportRun, counter: _Counter) -> None:
             changed_fields.add(name)
         if c.guardians:
             before = _contacts(tuple(pupil.guardians.all()))
-            pupil.guardians.all().delete()
-            Guardian.objects.bulk_create(_guardian(pupil, g) for g in c.row.guardians)
+            replaced.append(pupil.pk)
+            contacts.extend(_guardian(pupil, g) for g in c.row.guardians)
             counter.change(
                 run=run, object_type="pupil", object_id=pupil.pk, pupil=pupil,
                 change=RecordChange.Change.CHANGED, field="contacts",
@@ -421,6 +423,9 @@ def _apply_pupils(plan: Plan, run: ImportRun, counter: _Counter) -> None:
         counter.add()
     if changed:
         Pupil.objects.bulk_update(changed, [*sorted(changed_fields), "updated"], batch_size=BATCH)
+    # A changed pupil's contacts are replaced as a whole: the MIS is their source.
+    Guardian.objects.filter(pupil_id__in=replaced).delete()
+    Guardian.objects.bulk_create(contacts, batch_size=1000)
 
     if plan.leaving:
         Pupil.objects.filter(pk__in=[p.pk for p in plan.leaving]).update(
