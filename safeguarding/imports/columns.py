@@ -73,6 +73,14 @@ _PUPIL_OWN_COLUMNS: tuple[Column, ...] = (
            ("Admission Date", "Date of Admission", "Entry Date", "Start Date")),
     Column("leaving_date", "Leaving date",
            ("Leaving Date", "Date of Leaving", "Leave Date", "End Date")),
+    Column("sen", "SEN",
+           ("SEN Status", "SEN Provision", "SEND Status", "SEN Stage", "SEN", "SEND")),
+    Column("eal", "EAL",
+           ("EAL", "EAL Status", "English as an Additional Language")),
+    Column("fsm", "Free school meals",
+           ("FSM", "FSM Eligible", "FSM Eligibility", "Free School Meals")),
+    Column("pupil_premium", "Pupil premium",
+           ("Pupil Premium", "Pupil Premium Indicator", "PP Eligible", "PP")),
 )  # fmt: skip
 _CONTACT_COLUMNS: tuple[Column, ...] = tuple(
     Column(f"contact{slot}_{part.field}", f"Contact {slot} {part.label}",

@@ -38,6 +38,10 @@ PUPIL_FIELDS = (
     "form",
     "admission_date",
     "leaving_date",
+    "sen",
+    "eal",
+    "fsm",
+    "pupil_premium",
 )
 CONTACT_FIELDS = frozenset(
     f"contact{slot}_{part}"
@@ -218,6 +222,10 @@ def pupil_values(pupil: Pupil) -> dict[str, str]:
         "form": pupil.form.name if pupil.form_id else "",
         "admission_date": _day(pupil.admission_date),
         "leaving_date": _day(pupil.leaving_date),
+        "sen": pupil.sen,
+        "eal": _yes(pupil.eal),
+        "fsm": _yes(pupil.fsm),
+        "pupil_premium": _yes(pupil.pupil_premium),
     }
 
 
@@ -233,6 +241,10 @@ def row_values(row: PupilRow) -> dict[str, str]:
         "form": row.form,
         "admission_date": _day(row.admission_date),
         "leaving_date": _day(row.leaving_date),
+        "sen": row.sen,
+        "eal": _yes(row.eal),
+        "fsm": _yes(row.fsm),
+        "pupil_premium": _yes(row.pupil_premium),
     }
 
 
@@ -451,6 +463,10 @@ def _plan_memberships(plan: Plan, result: ReadResult) -> None:
                 if pair[0] in in_file and pair not in wanted_staff
             ]
     plan.groups = groups
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def _day(value: datetime.date | None) -> str:

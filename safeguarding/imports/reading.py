@@ -53,6 +53,11 @@ _GROUP_KINDS = {
     "formgroup": "form", "reg": "form", "reggroup": "form", "registrationgroup": "form",
     "registrationform": "form", "tutorgroup": "form", "class": "form",
 }  # fmt: skip
+_SEN = {
+    "": "", "n": "", "no": "", "none": "", "nosen": "",
+    "k": "K", "sensupport": "K", "support": "K", "senk": "K",
+    "e": "E", "ehcp": "E", "ehcplan": "E", "ehc": "E", "statement": "E", "s": "E",
+}  # fmt: skip
 _YES = {"y", "yes", "true", "1", "t"}
 _NO = {"n", "no", "false", "0", "f", ""}
 
@@ -84,6 +89,10 @@ class PupilRow:
     admission_date: datetime.date | None
     leaving_date: datetime.date | None
     guardians: tuple[GuardianRow, ...]
+    sen: str = ""
+    eal: bool = False
+    fsm: bool = False
+    pupil_premium: bool = False
 
 
 @dataclass(frozen=True)
@@ -495,7 +504,26 @@ def _pupil(line: int, values: dict[str, str], today: datetime.date) -> PupilRow:
         admission_date=admitted,
         leaving_date=left,
         guardians=tuple(g for slot in CONTACT_PREFIXES if (g := _guardian(values, slot))),
+        sen=_sen(values["sen"]),
+        eal=_yes_no(values, "eal"),
+        fsm=_yes_no(values, "fsm"),
+        pupil_premium=_yes_no(values, "pupil_premium"),
     )
+
+
+def _sen(value: str) -> str:
+    """SIMS writes N, K or E; Arbor writes the words."""
+    code = _SEN.get(normalise_header(value))
+    if code is None:
+        raise _RowProblem("SEN", "Is not one of None (N), SEN support (K) or EHC plan (E).")
+    return code
+
+
+def _yes_no(values: dict[str, str], field_name: str) -> bool:
+    value = values[field_name].lower()
+    if value not in _YES | _NO:
+        raise _RowProblem(_label(PUPILS, field_name), "Is not Yes or No.")
+    return value in _YES
 
 
 def _year_group(value: str) -> str:

@@ -373,6 +373,10 @@ def _apply_pupils(plan: Plan, run: ImportRun, counter: _Counter) -> None:
             form=group(Group.Kind.FORM, c.row.form),
             admission_date=c.row.admission_date,
             leaving_date=c.row.leaving_date,
+            sen=c.row.sen,
+            eal=c.row.eal,
+            fsm=c.row.fsm,
+            pupil_premium=c.row.pupil_premium,
         )
         for c in plan.new
     ]

@@ -240,3 +240,25 @@ def test_an_unknown_upn_in_a_memberships_file_is_a_row_error(abbey):
     with abbey:
         run = check(b"Class,UPN\r\n7A/Ma1,Z999999999999\r\n", "memberships")
         assert run.errors == [[2, "Pupil UPN", "No pupil has this UPN."]]
+
+
+def test_flags_from_the_mis_are_set_and_left_alone_when_the_file_has_no_column_for_them(abbey):
+    with abbey:
+        flagged = b"UPN,Surname,Forename,DOB,SEN Status,FSM,Pupil Premium,EAL\r\n"
+        apply(flagged + b"A123456789012,Smith,Ann,01/02/2015,E,Y,yes,N\r\n")
+        pupil = Pupil.objects.get()
+        assert (pupil.sen, pupil.fsm, pupil.pupil_premium, pupil.eal) == ("E", True, True, False)
+        apply(b"UPN,Surname,Forename,DOB\r\nA123456789012,Smith,Ann,01/02/2015\r\n")
+        pupil.refresh_from_db()
+        assert (pupil.sen, pupil.fsm) == ("E", True)
+        run = apply(flagged + b"A123456789012,Smith,Ann,01/02/2015,SEN Support,N,no,N\r\n")
+        pupil.refresh_from_db()
+        assert (pupil.sen, pupil.fsm, pupil.pupil_premium) == ("K", False, False)
+        fields = set(RecordChange.objects.filter(run=run).values_list("field", flat=True))
+        assert fields == {"sen", "fsm", "pupil_premium"}
+
+
+def test_a_flag_the_reader_cannot_read_is_a_row_error(abbey):
+    with abbey:
+        run = check(b"UPN,Surname,Forename,DOB,FSM\r\nA123456789012,Smith,Ann,01/02/2015,maybe\r\n")
+        assert run.errors == [[2, "Free school meals", "Is not Yes or No."]]
