@@ -18,6 +18,7 @@ from safeguarding.concerns import selectors as concerns
 from safeguarding.concerns.forms import to_int
 from safeguarding.concerns.models import LinkedPupil
 from safeguarding.errors import NotFound
+from safeguarding.imports.selectors import pupil_changes
 from safeguarding.people.selectors import search_pupils, search_staff, staff_members
 from safeguarding.transfers.selectors import received_files
 from safeguarding.web import school_view
@@ -54,6 +55,7 @@ def pupil_page(request: HttpRequest, pk: int) -> HttpResponse:
             "may_read_audit": may_read_audit_log(viewer),
             "may_transfer": policy.may_handle_transfers(viewer),
             "received_files": received_files(viewer, pupil),
+            "mis_changes": pupil_changes(pupil) if policy.may_see_guardians(viewer) else None,
         },
     )
     # The page shows the chronology too: one event says both.
